@@ -1,0 +1,1 @@
+"""Quartierslotse: shared settings, NLP pipeline builder and process orchestration."""

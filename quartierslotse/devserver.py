@@ -1,0 +1,62 @@
+"""`make run`: prepare everything and start the whole system on embedded defaults."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+from quartierslotse import nlp, processes, training
+from quartierslotse.rasa_endpoints import write_endpoints
+from quartierslotse.services import default_services
+from quartierslotse.settings import Settings, get_settings
+
+
+def prepare_runtime(settings: Settings) -> Path:
+    """Databases and Rasa endpoints for `settings`; returns the endpoints file."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    from knowledge.setup import ensure_database
+
+    ensure_database(settings.database_url)
+    return write_endpoints(settings, settings.var_dir / "endpoints.yml")
+
+
+def main() -> None:
+    # security: local secrets (API token, action token, console key) from var/secrets.env
+    from security.secrets import load_local_secrets
+
+    load_local_secrets()
+    settings = get_settings()
+    nlp.build_pipeline(settings.spacy_model_path, nlp.known_place_names())
+    model = training.ensure_trained(settings)
+    endpoints = prepare_runtime(settings)
+    services = default_services(settings, model, endpoints)
+    print("Starte Quartierslotse …")
+    started = time.monotonic()
+    running = processes.start_all(services, settings, settings.var_dir / "logs")
+    from privacy.retention import start_background  # privacy: hourly retention job
+
+    start_background(settings)
+    print(f"Alle Dienste laufen (nach {time.monotonic() - started:.0f} s):")
+    for item in running:
+        print(f"  {item.service.name:<16} {item.service.public_url}")
+    print("Logs: var/logs/. Beenden mit Strg+C.")
+
+    def shutdown(*_: object) -> None:
+        print("\nBeende alle Dienste …")
+        processes.stop_all(running)
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    while True:
+        for item in running:
+            if item.process.poll() is not None:
+                print(f"{item.service.name} wurde unerwartet beendet:\n{item.log_tail()}")
+                shutdown()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
