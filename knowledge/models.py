@@ -1,0 +1,200 @@
+"""SQLAlchemy models (1.4 with the 2.0-style API). Every record carries source and as-of."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import registry, relationship
+from sqlalchemy.orm.decl_api import DeclarativeMeta
+
+mapper_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """Declarative base written out so type checkers see a class (SQLAlchemy 1.4)."""
+
+    __abstract__ = True
+    registry = mapper_registry
+    metadata = mapper_registry.metadata
+    __init__ = mapper_registry.constructor
+
+
+OFFICE_TYPES = (
+    "seniorenbuero",
+    "quartiersbuero",
+    "begegnungsstaette",
+    "pflegestuetzpunkt",
+    "wohnberatung",
+    "sonstiges",
+)
+AREA_KINDS = ("stadt", "stadtbezirk", "sozialraum", "stadtteil")
+HOUR_MODES = ("in_person", "phone")
+COORD_PRECISIONS = ("address", "district_centroid", "city_centroid")
+
+
+class Provenance:
+    """Source URL (or document), as-of text as printed on the source, example flag."""
+
+    source = Column(Text, nullable=False)
+    as_of = Column(String(200), nullable=False)
+    example = Column(Boolean, nullable=False, default=False)
+
+
+class Municipality(Provenance, Base):
+    __tablename__ = "municipality"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    state = Column(String(2), nullable=False)  # ISO 3166-2:DE subdivision, for holidays
+    hotline_phone = Column(String(100))
+    hotline_hours = Column(String(200))
+    hotline_note = Column(Text)
+    lat = Column(Float)
+    lon = Column(Float)
+    notes = Column(Text)
+    content_hash = Column(String(64))
+
+    areas = relationship("Area", back_populates="municipality", cascade="all, delete-orphan")
+    offices = relationship("Office", back_populates="municipality", cascade="all, delete-orphan")
+
+
+class Area(Provenance, Base):
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("municipality_id", "key"),)
+    id = Column(Integer, primary_key=True)
+    municipality_id = Column(ForeignKey("municipality.id", ondelete="CASCADE"), nullable=False)
+    key = Column(String(100), nullable=False)
+    name = Column(String(200), nullable=False)
+    kind = Column(String(20), nullable=False)
+    parent_id = Column(ForeignKey("area.id", ondelete="CASCADE"))
+    lat = Column(Float)
+    lon = Column(Float)
+    notes = Column(Text)
+
+    municipality = relationship("Municipality", back_populates="areas")
+    parent = relationship("Area", remote_side=[id])
+    names = relationship("AreaName", cascade="all, delete-orphan", back_populates="area")
+    postal_codes = relationship(
+        "AreaPostalCode", cascade="all, delete-orphan", back_populates="area"
+    )
+
+
+class AreaName(Base):
+    """Name and spelling variants of an area, with a normalised form for lookup."""
+
+    __tablename__ = "area_name"
+    id = Column(Integer, primary_key=True)
+    area_id = Column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    name = Column(String(200), nullable=False)
+    norm = Column(String(200), nullable=False, index=True)
+    area = relationship("Area", back_populates="names")
+
+
+class AreaPostalCode(Provenance, Base):
+    """A postal code that lies (partly) in an area; codes may overlap several areas.
+
+    Ranges in the files ("44263-44269") are stored code by code, so a lookup is one
+    equality match on an index.
+    """
+
+    __tablename__ = "area_postal_code"
+    id = Column(Integer, primary_key=True)
+    area_id = Column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    code = Column(String(5), nullable=False, index=True)
+    area = relationship("Area", back_populates="postal_codes")
+
+
+class OfficeArea(Base):
+    """Catchment: the office is responsible for the area."""
+
+    __tablename__ = "office_area"
+    office_id = Column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    area_id = Column(ForeignKey("area.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Office(Provenance, Base):
+    __tablename__ = "office"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "key"),
+        Index("ix_office_lat_lon", "lat", "lon"),
+        Index("ix_office_lon", "lon"),
+    )
+    id = Column(Integer, primary_key=True)
+    municipality_id = Column(ForeignKey("municipality.id", ondelete="CASCADE"), nullable=False)
+    key = Column(String(100), nullable=False)
+    name = Column(String(300), nullable=False)
+    type = Column(String(30), nullable=False, index=True)
+    traeger = Column(Text)
+    street = Column(String(300))
+    postal_code = Column(String(5))
+    city = Column(String(100))
+    lat = Column(Float)
+    lon = Column(Float)
+    coord_precision = Column(String(30))
+    coord_source = Column(Text)
+    phone = Column(String(100))
+    phone_more = Column(Text)
+    email = Column(String(200))
+    web = Column(String(300))
+    accessibility = Column(Text)
+    languages = Column(Text)  # comma separated, e.g. "Deutsch, Türkisch"
+    hours_text = Column(Text)  # the hours as printed on the source
+    hours_caveat = Column(Text)  # shown to users with the hours (age, conflicts)
+    closed_on_holidays = Column(Boolean, nullable=False, default=True)
+    notes = Column(Text)
+
+    municipality = relationship("Municipality", back_populates="offices")
+    areas = relationship("Area", secondary="office_area", order_by="Area.name")
+    topics = relationship("OfficeTopic", cascade="all, delete-orphan", order_by="OfficeTopic.topic")
+    hours = relationship(
+        "OpeningHours",
+        cascade="all, delete-orphan",
+        order_by="(OpeningHours.weekday, OpeningHours.opens)",
+    )
+    exceptions = relationship(
+        "OfficeException", cascade="all, delete-orphan", order_by="OfficeException.date_from"
+    )
+
+
+class OfficeTopic(Base):
+    __tablename__ = "office_topic"
+    office_id = Column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    topic = Column(String(50), primary_key=True, index=True)
+
+
+class OpeningHours(Provenance, Base):
+    """A weekly consultation slot in local (Europe/Berlin) wall-clock time."""
+
+    __tablename__ = "opening_hours"
+    id = Column(Integer, primary_key=True)
+    office_id = Column(ForeignKey("office.id", ondelete="CASCADE"), nullable=False, index=True)
+    weekday = Column(Integer, nullable=False)  # 0 = Monday
+    opens = Column(Time, nullable=False)
+    closes = Column(Time, nullable=False)
+    mode = Column(String(20), nullable=False, default="in_person")
+    appointment_only = Column(Boolean, nullable=False, default=False)
+
+
+class OfficeException(Provenance, Base):
+    """Closed days or special hours for a date range (inclusive)."""
+
+    __tablename__ = "office_exception"
+    id = Column(Integer, primary_key=True)
+    office_id = Column(ForeignKey("office.id", ondelete="CASCADE"), nullable=False, index=True)
+    date_from = Column(Date, nullable=False)
+    date_to = Column(Date, nullable=False)
+    closed = Column(Boolean, nullable=False, default=True)
+    opens = Column(Time)
+    closes = Column(Time)
+    note = Column(Text)
