@@ -1,0 +1,1 @@
+"""Custom actions of Quartierslotse (rasa-sdk), one module per concern."""

@@ -1,0 +1,283 @@
+"""Handing a conversation over to a person (advisor console, advisor/).
+
+- action_request_human: the user asked for a person (or accepted the offer). With an advisor
+  of the municipality on duty, the conversation is queued and paused for the bot; otherwise
+  the office's phone/hours are given and a callback is offered.
+- action_emergency_handoff: runs after the emergency message (112); queues with the highest
+  priority.
+- action_offer_personal_advice: topics that need a person (Widerspruch, Vollmacht bei Demenz):
+  the bot offers, the user decides.
+- action_handoff_after_fallback: the bot failed to understand twice in a row.
+- validate_callback_form / action_submit_callback: callback with explicit consent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.formatting import day_label, time_range
+from handoff import service
+from handoff.contact import municipality_for_place, office_contact
+from handoff.models import PRIORITY_EMERGENCY, PRIORITY_PERSONAL_TOPIC, PRIORITY_REQUEST
+from quartierslotse.settings import get_settings
+
+TOPIC_LABELS = {
+    "ask_pflegegrad": "Pflegegrad",
+    "ask_vorsorgevollmacht": "Vorsorgevollmacht",
+    "ask_begegnung": "Begegnung",
+    "ask_wohnen": "Wohnen",
+    "needs_personal_advice": "Persönliche Beratung",
+    "emergency": "Notfall",
+}
+HANDOFF_INTENTS = {"request_human", "callback_request", "affirm", "deny", "nlu_fallback",
+                   "greet", "thank", "goodbye", "bot_challenge", "out_of_scope"}
+RELATIVE_WORDS = re.compile(
+    r"\b(meine[rmns]?|unsere[rmns]?)\s+(mutter|mama|vater|papa|eltern|frau|mann|oma|opa|"
+    r"gro(ß|ss)mutter|gro(ß|ss)vater|schwiegermutter|schwiegervater|tante|onkel|"
+    r"schwester|bruder|nachbarin|nachbarn?|angeh(ö|oe)rigen?)\b|\bangeh(ö|oe)rige",
+    re.IGNORECASE,
+)
+PHONE_CHARS = re.compile(r"[\s/()\-.]")
+
+
+def _user_events(tracker: Tracker) -> list[dict[str, Any]]:
+    return [event for event in tracker.events if event.get("event") == "user"]
+
+
+def conversation_facts(tracker: Tracker) -> dict[str, str]:
+    """Municipality, place, topic, relative/self and channel, as far as the bot knows them."""
+    settings = get_settings()
+    users = _user_events(tracker)
+    municipality = tracker.get_slot("municipality") or ""
+    if not municipality:
+        for event in reversed(users):
+            meta = event.get("metadata") or {}
+            if isinstance(meta, dict) and meta.get("municipality"):
+                municipality = str(meta["municipality"])
+                break
+    place = tracker.get_slot("place") or ""
+    if not place:
+        for event in reversed(users):
+            for entity in (event.get("parse_data") or {}).get("entities", []):
+                if entity.get("entity") in ("place", "postal_code"):
+                    place = str(entity.get("value"))
+                    break
+            if place:
+                break
+    if not municipality and place:
+        municipality = municipality_for_place(settings.database_url, str(place))
+    municipality = municipality or settings.default_municipality
+    topic = tracker.get_slot("handoff_topic") or ""
+    if not topic:
+        for event in reversed(users):
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+            if intent and intent not in HANDOFF_INTENTS:
+                topic = TOPIC_LABELS.get(intent, intent.removeprefix("ask_").replace("_", " "))
+                break
+    # "relative" when the user wrote about a relative (the NLU's relation entity, or words
+    # like "meine Mutter"), otherwise "self"
+    relation = ""
+    if tracker.get_slot("relation") or any(
+            entity.get("entity") == "relation"
+            for event in users for entity in (event.get("parse_data") or {}).get("entities", [])):
+        relation = "relative"
+    if not relation and users:
+        texts = " ".join(str(event.get("text") or "") for event in users)
+        relation = "relative" if RELATIVE_WORDS.search(texts) else "self"
+    channel = tracker.get_latest_input_channel() or ""
+    return {"municipality": str(municipality), "place": str(place), "topic": str(topic),
+            "relation": str(relation), "channel": channel}
+
+
+def _last_user_text(tracker: Tracker) -> str:
+    users = _user_events(tracker)
+    return str(users[-1].get("text") or "") if users else ""
+
+
+def contact_line(facts: dict[str, str]) -> str:
+    """Office phone and next consultation hours, else the city hotline, else 115."""
+    settings = get_settings()
+    contact = office_contact(settings.database_url, facts["municipality"], facts["place"])
+    if contact.phone:
+        line = f"Sie erreichen {contact.name or 'die Beratungsstelle'} unter {contact.phone}."
+        if contact.next_opening is not None:
+            start = contact.next_opening.start
+            today = datetime.now(timezone.utc).astimezone(start.tzinfo).date()
+            line += (f" Nächste Sprechzeit: {day_label(start.date(), today)}, "
+                     f"{time_range(start, contact.next_opening.end)}.")
+        return line
+    if contact.hotline_phone:
+        hours = f" ({contact.hotline_hours})" if contact.hotline_hours else ""
+        return (f"Sie erreichen die Stadt {contact.hotline_name} unter "
+                f"{contact.hotline_phone}{hours}.")
+    return "Sie erreichen Ihre Stadtverwaltung über die Behördennummer 115."
+
+
+def no_duty_message(facts: dict[str, str]) -> str:
+    return "\n".join([
+        "Im Moment ist leider niemand aus der Beratung im Chat erreichbar.",
+        contact_line(facts),
+        "Wir können Sie auch zurückrufen. Möchten Sie das?",
+    ])
+
+
+def queue_conversation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str, priority: int,
+    emergency: bool = False,
+) -> list[EventType]:
+    settings = get_settings()
+    facts = conversation_facts(tracker)
+    if emergency:
+        facts["topic"] = "Notfall"
+    advisors = service.advisors_on_duty(settings.database_url, facts["municipality"])
+    if advisors == 0:
+        dispatcher.utter_message(
+            text=no_duty_message(facts),
+            buttons=[{"title": "Ja, bitte zurückrufen", "payload": "/callback_request"},
+                     {"title": "Nein, danke", "payload": "/deny"}],
+        )
+        return []
+    result = service.open_ticket(
+        settings.database_url, sender_id=tracker.sender_id, reason=reason, priority=priority,
+        preview=_last_user_text(tracker), minutes_per_ticket=settings.handoff_minutes_per_ticket,
+        **facts,
+    )
+    if emergency:
+        text = ("Ich habe Ihre Nachricht sofort an die Beratung weitergegeben. "
+                "Eine Beraterin oder ein Berater meldet sich so schnell wie möglich hier im Chat.\n"
+                "Wenn Gefahr besteht, rufen Sie bitte sofort die 112 an.")
+    else:
+        text = (f"Ich gebe Ihr Anliegen an eine Beraterin oder einen Berater weiter. "
+                f"Ein Mensch antwortet Ihnen gleich hier im Chat – das dauert etwa "
+                f"{result.wait_minutes} Minuten.\n"
+                "Sie müssen nichts wiederholen: Die Beratung sieht unser bisheriges Gespräch.")
+    dispatcher.utter_message(text=text, role="system", handoff="queued")
+    return [ConversationPaused()]
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        topic = tracker.get_slot("handoff_topic")
+        priority = PRIORITY_PERSONAL_TOPIC if topic else PRIORITY_REQUEST
+        return queue_conversation(dispatcher, tracker, reason="topic" if topic else "request",
+                                  priority=priority)
+
+
+class ActionEmergencyHandoff(Action):
+    def name(self) -> str:
+        return "action_emergency_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        return queue_conversation(dispatcher, tracker, reason="emergency",
+                                  priority=PRIORITY_EMERGENCY, emergency=True)
+
+
+class ActionHandoffAfterFallback(Action):
+    """Second misunderstanding in a row: stop guessing and offer a person."""
+
+    def name(self) -> str:
+        return "action_handoff_after_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(
+            text="Ich habe Sie leider wieder nicht verstanden. Das tut mir leid.\n"
+                 "Möchten Sie mit einem Menschen aus der Beratung sprechen?",
+            buttons=[{"title": "Ja, mit einem Menschen sprechen", "payload": "/request_human"},
+                     {"title": "Nein, ich versuche es noch einmal", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionOfferPersonalAdvice(Action):
+    def name(self) -> str:
+        return "action_offer_personal_advice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        text = _last_user_text(tracker).lower()
+        if "widerspruch" in text or "abgelehnt" in text or "einspruch" in text:
+            topic = "Widerspruch Pflegegrad"
+        elif "demenz" in text or "dement" in text or "alzheimer" in text:
+            topic = "Vollmacht bei Demenz"
+        else:
+            topic = "Persönliche Beratung"
+        dispatcher.utter_message(
+            text="Das ist eine Frage, die man am besten persönlich bespricht – "
+                 "es kommt auf Ihre Lage im Einzelnen an.\n"
+                 "Soll ich Sie mit einer Beraterin oder einem Berater verbinden?",
+            buttons=[{"title": "Ja, bitte verbinden", "payload": "/request_human"},
+                     {"title": "Nein, danke", "payload": "/deny"}],
+        )
+        return [SlotSet("handoff_topic", topic)]
+
+
+def normalise_phone(value: str) -> str | None:
+    compact = PHONE_CHARS.sub("", value or "")
+    if compact.startswith("+"):
+        digits = compact[1:]
+    else:
+        digits = compact
+    if not digits.isdigit() or not 6 <= len(digits) <= 15:
+        return None
+    return " ".join((value or "").split())[:40]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        phone = normalise_phone(str(value or ""))
+        if phone is None:
+            dispatcher.utter_message(
+                text="Diese Telefonnummer habe ich nicht erkannt. Bitte schreiben Sie nur die "
+                     "Nummer, zum Beispiel 0231 123456.")
+            return {"callback_phone": None}
+        return {"callback_phone": phone}
+
+    def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) < 2:
+            return {"callback_time": None}
+        return {"callback_time": text[:200]}
+
+
+class ActionSubmitCallback(Action):
+    def name(self) -> str:
+        return "action_submit_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        settings = get_settings()
+        facts = conversation_facts(tracker)
+        reset = [SlotSet("callback_phone", None), SlotSet("callback_time", None),
+                 SlotSet("callback_consent", None)]
+        if tracker.get_slot("callback_consent") is not True:
+            dispatcher.utter_message(
+                text="In Ordnung, ich speichere nichts. " + contact_line(facts))
+            return reset
+        service.add_callback(
+            settings.database_url, sender_id=tracker.sender_id, channel=facts["channel"],
+            municipality=facts["municipality"], phone=tracker.get_slot("callback_phone"),
+            preferred_time=tracker.get_slot("callback_time"), topic=facts["topic"],
+        )
+        dispatcher.utter_message(
+            text=f"Danke! Wir rufen Sie {tracker.get_slot('callback_time')} unter "
+                 f"{tracker.get_slot('callback_phone')} zurück. Nach dem Rückruf löschen wir "
+                 "Ihre Nummer wieder.")
+        return reset
