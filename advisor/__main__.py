@@ -1,0 +1,3 @@
+from advisor.app import main
+
+main()

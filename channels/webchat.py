@@ -1,0 +1,193 @@
+"""The "webchat" input channel for the browser widget (web/).
+
+Every message of a conversation goes through the shared outbox in the database, so the
+widget can long-poll any Rasa instance, and bot events sent through Rasa's HTTP API with
+`output_channel=webchat` (advisor replies from the console) reach the widget too.
+
+Contract (kept stable for web/):
+  POST /webhooks/webchat/webhook   {"sender", "message", "metadata"?} -> {"messages": [Msg]}
+  GET  /webhooks/webchat/messages?sender=S&after=ID  long poll -> {"messages": [Msg]}
+  GET  /webhooks/webchat/history?sender=S            -> {"messages": [Msg]}
+  Msg = {"id", "role": user|bot|advisor|system, "text", "buttons"?, "timestamp", "handoff"?}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.outbox import Outbox, clean_buttons
+from quartierslotse.settings import get_settings
+
+SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_MESSAGE_LENGTH = 4000
+
+_outboxes: dict[str, Outbox] = {}
+
+
+def get_outbox(url: str | None = None) -> Outbox:
+    url = url or get_settings().database_url
+    if url not in _outboxes:
+        _outboxes[url] = Outbox(url)
+    return _outboxes[url]
+
+
+def _error(text: str, status: int = 400) -> HTTPResponse:
+    return response.json({"error": text}, status=status)
+
+
+class OutboxOutput(OutputChannel):
+    """Writes every bot message to the outbox; remembers what it wrote for the HTTP answer.
+
+    Role and handoff state come from the bot event's metadata (the console sends
+    {"role": "advisor"} or {"role": "system", "handoff": "advisor_joined"})."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+        self.messages: list[dict[str, Any]] = []
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        text = message.get("text") or ""
+        buttons = clean_buttons(message.get("buttons") or message.get("quick_replies"))
+        custom = message.get("custom")
+        if not text and isinstance(custom, dict) and isinstance(custom.get("text"), str):
+            text = custom["text"]
+        if not text and not buttons:
+            return
+        stored = await self.outbox.append(
+            recipient_id, message.get("role") or "bot", text, buttons or None,
+            message.get("handoff"),
+        )
+        self.messages.append(stored)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+
+class WebchatInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(credentials or {})
+
+    def __init__(self, credentials: dict[str, Any] | None = None) -> None:
+        self.credentials = credentials or {}
+        self.database_url = self.credentials.get("database_url") or get_settings().database_url
+        self.poll_seconds = float(self.credentials.get("poll_seconds")
+                                  or get_settings().webchat_poll_seconds)
+
+    def _guard(self):  # type: ignore[no-untyped-def]
+        """The shared public-channel guard (security/): rate limits, input normalisation,
+        "/intent" payloads only when offered as buttons."""
+        if not hasattr(self, "_channel_guard"):
+            try:
+                from security.channel_guard import ChannelGuard
+
+                self._channel_guard = ChannelGuard(get_settings(), self.name())
+            except ImportError:
+                self._channel_guard = None
+        return self._channel_guard
+
+    @property
+    def outbox(self) -> Outbox:
+        return get_outbox(self.database_url)
+
+    def get_output_channel(self) -> OutputChannel:
+        return OutboxOutput(self.outbox)
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        bp = Blueprint("webchat_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:  # sanic raises InvalidUsage on bad JSON
+                return _error("Die Anfrage ist kein gültiges JSON.")
+            if not isinstance(body, dict):
+                return _error("Die Anfrage ist kein gültiges JSON-Objekt.")
+            sender, text = body.get("sender"), body.get("message")
+            metadata = body.get("metadata") or {}
+            if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+                return _error("Feld 'sender' fehlt oder ist ungültig "
+                              "(8 bis 64 Zeichen: Buchstaben, Ziffern, - und _).")
+            if not isinstance(text, str) or not text.strip():
+                return _error("Feld 'message' fehlt oder ist leer.")
+            if len(text) > MAX_MESSAGE_LENGTH:  # security: cut, never reject (guard adds a notice)
+                text = text[:MAX_MESSAGE_LENGTH]
+            if not isinstance(metadata, dict):
+                return _error("Feld 'metadata' muss ein Objekt sein.")
+            text = text.strip()
+            output = OutboxOutput(self.outbox)
+            guard = self._guard()
+            if guard is not None:
+                agent = getattr(request.app.ctx, "agent", None)
+                admission = await guard.admit(request, sender, text,
+                                              tracker_store=getattr(agent, "tracker_store", None))
+                if not admission.allowed:
+                    headers = ({"Retry-After": str(admission.retry_after)}
+                               if admission.retry_after else {})
+                    return response.json({"error": admission.message}, status=admission.status,
+                                         headers=headers)
+                shown = text
+                if admission.guard is not None and admission.guard.is_button_payload:
+                    shown = await asyncio.to_thread(self.outbox.button_title_sync, sender,
+                                                    text) or text
+                await self.outbox.append(sender, "user", shown)
+                for notice in admission.notices:
+                    await output.send_response(sender, {"text": notice, "role": "system"})
+                text = admission.text
+                if not text:
+                    return response.json({"messages": output.messages})
+            else:
+                await self.outbox.append(sender, "user", text)
+            await on_new_message(UserMessage(
+                text, output, sender, input_channel=self.name(), metadata=metadata,
+            ))
+            return response.json({"messages": output.messages})
+
+        @bp.route("/messages", methods=["GET"])
+        async def messages(request: Request) -> HTTPResponse:
+            sender = request.args.get("sender", "")
+            if not SENDER_PATTERN.match(sender):
+                return _error("Parameter 'sender' fehlt oder ist ungültig.")
+            try:
+                after = int(request.args.get("after", "0"))
+            except ValueError:
+                return _error("Parameter 'after' muss eine ganze Zahl sein.")
+            try:
+                timeout = min(float(request.args.get("timeout", self.poll_seconds)),
+                              self.poll_seconds)
+            except ValueError:
+                timeout = self.poll_seconds
+            found = await self.outbox.wait_after(sender, after, max(timeout, 0.0))
+            return response.json({"messages": found})
+
+        @bp.route("/history", methods=["GET"])
+        async def history(request: Request) -> HTTPResponse:
+            sender = request.args.get("sender", "")
+            if not SENDER_PATTERN.match(sender):
+                return _error("Parameter 'sender' fehlt oder ist ungültig.")
+            return response.json({"messages": await self.outbox.after(sender, 0)})
+
+        return bp

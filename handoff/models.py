@@ -1,0 +1,105 @@
+"""Tables of the handoff and the advisor console (own metadata, created with create_all)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+# Priorities: higher is more urgent. The queue is ordered by priority, then waiting time.
+PRIORITY_EMERGENCY = 100
+PRIORITY_PERSONAL_TOPIC = 20
+PRIORITY_REQUEST = 10
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Advisor(Base):
+    __tablename__ = "handoff_advisors"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), unique=True, nullable=False)
+    display_name = Column(String(128), nullable=False)
+    municipality = Column(String(128), nullable=False, index=True)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    on_duty = Column(Boolean, nullable=False, default=False)
+    last_seen = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ConsoleSession(Base):
+    __tablename__ = "handoff_console_sessions"
+    token_hash = Column(String(64), primary_key=True)  # sha256 of the cookie value
+    advisor_id = Column(Integer, ForeignKey("handoff_advisors.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+
+
+class Ticket(Base):
+    __tablename__ = "handoff_tickets"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(64), nullable=False, default="")
+    municipality = Column(String(128), nullable=False, default="", index=True)
+    place = Column(String(128), nullable=False, default="")
+    topic = Column(String(128), nullable=False, default="")
+    relation = Column(String(32), nullable=False, default="")  # "self" | "relative" | ""
+    reason = Column(String(32), nullable=False, default="request")  # request|fallback|emergency|topic
+    priority = Column(Integer, nullable=False, default=PRIORITY_REQUEST)
+    status = Column(String(16), nullable=False, default="queued", index=True)  # queued|open|closed
+    preview = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    claimed_by = Column(Integer, ForeignKey("handoff_advisors.id"), nullable=True)
+    claimed_at = Column(DateTime, nullable=True)
+    closed_at = Column(DateTime, nullable=True)
+    summary = Column(Text, nullable=False, default="")
+
+
+class Note(Base):
+    __tablename__ = "handoff_notes"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"), nullable=False, index=True)
+    advisor_id = Column(Integer, ForeignKey("handoff_advisors.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class CannedReply(Base):
+    __tablename__ = "handoff_canned_replies"
+    id = Column(Integer, primary_key=True)
+    municipality = Column(String(128), nullable=False, index=True)  # "" = all municipalities
+    title = Column(String(128), nullable=False)
+    text = Column(Text, nullable=False)
+
+
+class Callback(Base):
+    __tablename__ = "handoff_callbacks"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False)
+    channel = Column(String(64), nullable=False, default="")
+    municipality = Column(String(128), nullable=False, default="", index=True)
+    topic = Column(String(128), nullable=False, default="")
+    phone = Column(String(64), nullable=True)  # erased when the callback is completed
+    preferred_time = Column(String(255), nullable=True)  # erased when completed
+    consent_at = Column(DateTime, nullable=False)
+    status = Column(String(16), nullable=False, default="open")  # open|done|failed
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=True)
+    updated_by = Column(Integer, ForeignKey("handoff_advisors.id"), nullable=True)
+
+
+class AuditEntry(Base):
+    __tablename__ = "handoff_audit"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    actor = Column(String(128), nullable=False)  # advisor user name, "bot" or "system"
+    municipality = Column(String(128), nullable=False, default="", index=True)
+    action = Column(String(64), nullable=False)
+    ticket_id = Column(Integer, nullable=True)
+    detail = Column(Text, nullable=False, default="")
