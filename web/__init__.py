@@ -1,0 +1,1 @@
+"""The chat widget, the demo city page and their tiny static server."""

@@ -1,0 +1,532 @@
+/*
+ * Quartierslotse chat widget — embeddable with one script tag:
+ *
+ *   <script src="https://chat.stadt.example/widget/quartierslotse.js" defer
+ *           data-server="https://bot.stadt.example" data-municipality="Dortmund"
+ *           data-color="#00507d" data-privacy-url="/datenschutz"></script>
+ *
+ * Optional attributes: data-color (primary colour, falls back if contrast < 4.5:1),
+ * data-accent-color, data-title, data-retention-days, data-max-chars, data-open ("true").
+ * Vanilla JS, no dependencies, no third-party requests. Everything runs in a shadow root so
+ * the city's CSS cannot break it. Speaks the webchat channel contract (channels/webchat.py).
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.__quartierslotse) return;
+  window.__quartierslotse = true;
+
+  var cfg = {
+    server: (script.getAttribute("data-server") || "").replace(/\/+$/, ""),
+    municipality: script.getAttribute("data-municipality") || "",
+    color: script.getAttribute("data-color") || "#004b7c",
+    accent: script.getAttribute("data-accent-color") || "#ffd23f",
+    title: script.getAttribute("data-title") || "Quartierslotse",
+    privacyUrl: script.getAttribute("data-privacy-url") || "",
+    retentionDays: parseInt(script.getAttribute("data-retention-days") || "30", 10) || 30,
+    maxChars: parseInt(script.getAttribute("data-max-chars") || "1000", 10) || 1000,
+    open: script.getAttribute("data-open") === "true"
+  };
+  var base = script.src.replace(/[^/]*$/, "");
+  var WEBHOOK = cfg.server + "/webhooks/webchat";
+  var KEY = "quartierslotse:" + cfg.server + ":" + cfg.municipality + ":";
+  var SIZES = [
+    { label: "A", name: "Normale Schrift", px: 20 },
+    { label: "A+", name: "Große Schrift", px: 24 },
+    { label: "A++", name: "Sehr große Schrift", px: 30 }
+  ];
+  var HUMAN_PAYLOAD = "/request_human";
+  var HUMAN_TITLE = "Mit einem Menschen sprechen";
+  var ROLE_LABEL = {
+    user: "Sie",
+    bot: "Quartierslotse (digitaler Assistent)",
+    advisor: "Beraterin/Berater",
+    system: "Hinweis"
+  };
+  var HANDOFF_TEXT = {
+    queued: "Sie warten auf eine Beraterin oder einen Berater. Sie können hier weiter schreiben.",
+    advisor_joined: "Eine Beraterin oder ein Berater ist jetzt für Sie da."
+  };
+
+  // ---------- storage (private mode or full storage must not break the widget) ----------
+  function load(name, fallback) {
+    try {
+      var v = window.localStorage.getItem(KEY + name);
+      return v === null ? fallback : v;
+    } catch (e) { return fallback; }
+  }
+  function save(name, value) {
+    try { window.localStorage.setItem(KEY + name, String(value)); } catch (e) { /* ignore */ }
+  }
+  function newSender() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return "w" + Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+  var sender = load("sender", "");
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(sender)) { sender = newSender(); save("sender", sender); }
+
+  // ---------- colours: keep WCAG AA contrast whatever the city configures ----------
+  function luminance(hex) {
+    var m = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
+    if (!m) return null;
+    var n = parseInt(m[1], 16);
+    return [n >> 16, (n >> 8) & 255, n & 255].map(function (c) {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    }).reduce(function (sum, c, i) { return sum + c * [0.2126, 0.7152, 0.0722][i]; }, 0);
+  }
+  function contrast(a, b) {
+    var la = luminance(a), lb = luminance(b);
+    if (la === null || lb === null) return 0;
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+  var primary = contrast(cfg.color, "#ffffff") >= 4.5 ? cfg.color : "#004b7c";
+  var accent = contrast(cfg.accent, "#000000") >= 4.5 ? cfg.accent : "#ffd23f";
+
+  // ---------- DOM helpers ----------
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  // Small inline icons (no emoji: many computers have no emoji font; no icon font downloads).
+  var ICONS = {
+    chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+    speaker: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z",
+    person: "M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm0 2c-4 0-9 2-9 6v2h18v-2c0-4-5-6-9-6z",
+    close: "M6.4 5L5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z"
+  };
+  function icon(name) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "icon");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // Links, e-mail addresses and phone numbers become clickable (text nodes only, no HTML).
+  var LINK_RE = new RegExp(
+    "(https?:\\/\\/[^\\s<>()]+[^\\s<>().,;:!?])" +                       // 1 web address
+    "|([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,})" +                  // 2 e-mail
+    "|((?:\\+49[ ]?|\\b0)\\d{2,5}(?:[ /-]?\\d+)+)" +                          // 3 phone number
+    "|(\\b(?:116 ?117|116 ?123|112|110|115)\\b(?![.,]\\d))",                 // 4 short service numbers
+    "g"
+  );
+  function linkify(text) {
+    var frag = document.createDocumentFragment();
+    var last = 0, m;
+    LINK_RE.lastIndex = 0;
+    while ((m = LINK_RE.exec(text)) !== null) {
+      var href = null;
+      if (m[1]) href = m[1];
+      else if (m[2]) href = "mailto:" + m[2];
+      else {
+        var digits = m[0].replace(/[^\d+]/g, "");
+        if (m[3] && digits.replace("+", "").length < 6) continue;
+        href = "tel:" + digits;
+      }
+      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = el("a", { href: href, text: m[0] });
+      if (m[1]) { a.target = "_blank"; a.rel = "noopener noreferrer"; a.appendChild(el("span", { class: "sr", text: " (öffnet ein neues Fenster)" })); }
+      if (href.indexOf("tel:") === 0) a.setAttribute("aria-label", "Anrufen: " + m[0]);
+      frag.appendChild(a);
+      last = m.index + m[0].length;
+    }
+    frag.appendChild(document.createTextNode(text.slice(last)));
+    return frag;
+  }
+
+  // ---------- build the widget ----------
+  var host = el("div", { id: "quartierslotse-widget" });
+  host.style.setProperty("--ql-primary", primary);
+  host.style.setProperty("--ql-accent", accent);
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  root.appendChild(el("link", { rel: "stylesheet", href: base + "quartierslotse.css" }));
+
+  var launcherText = el("span", { text: "Fragen? Hier chatten" });
+  var launcher = el("button", {
+    type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "ql-panel"
+  }, [icon("chat"), launcherText]);
+  // a reply that arrives while the chat is closed (e.g. from an advisor) is announced
+  function setUnread(on) {
+    launcher.classList.toggle("unread", on);
+    launcherText.textContent = on ? "Neue Nachricht – Chat öffnen" : "Fragen? Hier chatten";
+  }
+
+  var sizeButtons = SIZES.map(function (s, i) {
+    return el("button", {
+      type: "button", class: "size", "data-size": String(i), "aria-pressed": "false",
+      "aria-label": s.name, title: s.name, text: s.label, onclick: function () { setSize(i); }
+    });
+  });
+  var closeBtn = el("button", {
+    type: "button", class: "close", "aria-label": "Chat schließen", title: "Chat schließen",
+    onclick: function () { setOpen(false); }
+  }, [icon("close"), el("span", { text: "Schließen" })]);
+  var header = el("div", { class: "header" }, [
+    el("div", { class: "header-row" }, [
+      el("h2", { id: "ql-title", class: "title" }, [cfg.title,
+        el("span", { class: "subtitle", text: "Digitaler Assistent" + (cfg.municipality ? " · " + cfg.municipality : "") })]),
+      closeBtn
+    ]),
+    el("div", { class: "sizes", role: "group", "aria-labelledby": "ql-size-label" },
+      [el("span", { id: "ql-size-label", class: "size-label", text: "Schriftgröße:" })].concat(sizeButtons))
+  ]);
+
+  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Nachrichten" });
+  var status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+  var handoffBanner = el("p", { class: "handoff", hidden: "" });
+
+  var privacyBtn = el("button", { type: "button", class: "primary big", text: "Einverstanden – Chat beginnen", onclick: acceptPrivacy });
+  var privacy = el("section", { class: "privacy", "aria-labelledby": "ql-privacy-title" }, [
+    el("h3", { id: "ql-privacy-title", text: "Bevor es losgeht: Ihr Datenschutz" }),
+    el("ul", {}, [
+      el("li", { text: "Sie schreiben mit einem Computer-Programm, nicht mit einem Menschen." }),
+      el("li", { text: "Ihre Nachrichten werden gespeichert, damit wir antworten können. Nach " + cfg.retentionDays + " Tagen werden sie gelöscht." }),
+      el("li", { text: "Bitte schreiben Sie keine Krankheiten, Kontonummern oder Passwörter." }),
+      el("li", { text: "Wenn Sie es wünschen, liest eine Beraterin oder ein Berater der Stadt mit und antwortet Ihnen." }),
+      el("li", { text: "Es gibt keine Werbung und keine Weitergabe an andere Firmen." })
+    ]),
+    cfg.privacyUrl ? el("p", {}, [el("a", { href: cfg.privacyUrl, text: "Mehr zum Datenschutz" })]) : null,
+    privacyBtn
+  ]);
+
+  var input = el("textarea", {
+    id: "ql-input", class: "input", rows: "2", maxlength: String(cfg.maxChars),
+    autocomplete: "off", "aria-describedby": "ql-hint"
+  });
+  var sendBtn = el("button", { type: "submit", class: "primary send", text: "Senden" });
+  var form = el("form", { class: "composer", onsubmit: function (e) { e.preventDefault(); sendTyped(); } }, [
+    el("label", { for: "ql-input", class: "label", text: "Ihre Frage" }),
+    el("p", { id: "ql-hint", class: "hint", text: "Mit der Eingabetaste senden." }),
+    el("div", { class: "row" }, [input, sendBtn])
+  ]);
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendTyped(); }
+  });
+
+  var topics = el("div", { class: "topics", role: "group", "aria-label": "Häufige Themen" });
+  var humanBtn = el("button", {
+    type: "button", class: "human big", onclick: function () { sendPayload(HUMAN_PAYLOAD, HUMAN_TITLE); }
+  }, [icon("person"), el("span", { text: HUMAN_TITLE })]);
+
+  var scroller = el("div", { class: "body", role: "region", "aria-label": "Gesprächsverlauf", tabindex: "0" }, [log, topics, privacy]);
+  var panel = el("section", {
+    id: "ql-panel", class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ql-title", hidden: ""
+  }, [header, handoffBanner, scroller, status, form, humanBtn]);
+
+  root.appendChild(launcher);
+  root.appendChild(panel);
+  launcher.addEventListener("click", function () { setOpen(panel.hidden); });
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
+
+  // ---------- state ----------
+  var messages = {};      // id -> message
+  var pending = [];       // optimistic user bubbles: {text, node}
+  var titles = {};        // payload -> title (from the bot's buttons)
+  titles[HUMAN_PAYLOAD] = HUMAN_TITLE;
+  var lastId = 0;
+  var polling = false;
+  var waiting = 0;
+  var latestButtons = null;
+  var topicList = [];
+  var accepted = load("privacy", "") === "1";
+  var restored = false;  // history is not "new"
+
+  function setSize(i) {
+    i = Math.max(0, Math.min(SIZES.length - 1, i));
+    host.style.setProperty("--ql-font", SIZES[i].px + "px");
+    host.setAttribute("data-size", String(i));
+    sizeButtons.forEach(function (b, j) { b.setAttribute("aria-pressed", String(i === j)); });
+    save("size", i);
+    if (typeof scroller !== "undefined") scrollDown();
+  }
+
+  function setOpen(open) {
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    launcher.hidden = open;
+    if (open) setUnread(false);
+    save("open", open ? "1" : "0");
+    if (open) {
+      (accepted ? input : privacyBtn).focus();
+      scrollDown();
+      startPolling();
+    } else {
+      launcher.focus();
+    }
+  }
+
+  function showComposer() {
+    privacy.hidden = accepted;
+    form.hidden = !accepted;
+    topics.hidden = !accepted;
+    humanBtn.hidden = false;
+  }
+
+  function acceptPrivacy() {
+    accepted = true;
+    save("privacy", "1");
+    showComposer();
+    input.focus();
+    if (!lastId) post("/greet", null);  // the assistant introduces itself and offers topics
+  }
+
+  function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
+
+  function setStatus(text) { status.textContent = text; }  // stays in the DOM: a live region
+
+  function displayText(msg) {
+    if (msg.role !== "user") return msg.text || "";
+    var t = msg.text || "";
+    if (t.charAt(0) === "/") return titles[t.split("{")[0]] || null;  // intents: show the button title or nothing
+    return t;
+  }
+
+  function speakButton(text) {
+    if (!("speechSynthesis" in window)) return null;
+    var btn = el("button", { type: "button", class: "speak", "aria-label": "Antwort vorlesen" },
+      [icon("speaker"), el("span", { text: "Vorlesen" })]);
+    btn.addEventListener("click", function () {
+      var synth = window.speechSynthesis;
+      if (btn.getAttribute("aria-pressed") === "true") { synth.cancel(); return; }
+      synth.cancel();
+      var u = new SpeechSynthesisUtterance(text);
+      u.lang = "de-DE";
+      u.rate = 0.9;
+      var voice = (synth.getVoices() || []).filter(function (v) { return /^de/i.test(v.lang); })[0];
+      if (voice) u.voice = voice;
+      btn.setAttribute("aria-pressed", "true");
+      u.onend = u.onerror = function () { btn.setAttribute("aria-pressed", "false"); };
+      synth.speak(u);
+    });
+    btn.setAttribute("aria-pressed", "false");
+    return btn;
+  }
+
+  function bubble(msg, text) {
+    var li = el("div", { class: "msg " + msg.role });
+    li.appendChild(el("span", { class: "who", text: ROLE_LABEL[msg.role] || "" }));
+    li.appendChild(el("p", { class: "text" }, [linkify(text)]));
+    if ((msg.role === "bot" || msg.role === "advisor") && text) {
+      var s = speakButton(text);
+      if (s) li.appendChild(s);
+    }
+    return li;
+  }
+
+  // the permanent "Mit einem Menschen sprechen" button is never repeated among the choices
+  function withoutHuman(buttons) {
+    return (buttons || []).filter(function (b) { return b && b.payload !== HUMAN_PAYLOAD && b.title; });
+  }
+
+  function renderButtons(buttons) {
+    buttons = withoutHuman(buttons);
+    if (latestButtons) latestButtons.remove();
+    latestButtons = null;
+    if (!buttons || !buttons.length) { syncTopics(); return; }
+    latestButtons = el("div", { class: "choices" }, [
+      el("div", { role: "group", "aria-label": "Antwort auswählen" }, buttons.map(function (b) {
+        return el("button", { type: "button", class: "choice", text: b.title,
+          onclick: function () { sendPayload(b.payload, b.title); } });
+      }))
+    ]);
+    latestButtons.__buttons = buttons;
+    log.appendChild(latestButtons);
+    syncTopics();
+  }
+
+  function samePayloads(a, b) {
+    return a.length === b.length && a.every(function (x, i) { return x.payload === b[i].payload; });
+  }
+  function syncTopics() {
+    // the topic row is not shown twice: hidden while the bot's latest buttons are the same
+    var offered = latestButtons ? (latestButtons.__buttons || []) : [];
+    topics.classList.toggle("dup", samePayloads(offered, topicList));
+  }
+
+  function updateTopics(buttons) {
+    // the first set of buttons the bot offers (its main topics) stays available below the chat
+    buttons = withoutHuman(buttons);
+    if (topics.childNodes.length || !buttons.length) return;
+    topicList = buttons;
+    buttons.forEach(function (b) {
+      topics.appendChild(el("button", { type: "button", class: "topic", text: b.title,
+        onclick: function () { sendPayload(b.payload, b.title); } }));
+    });
+    save("topics", JSON.stringify(buttons));
+    syncTopics();
+  }
+
+  function addMessage(msg) {
+    if (!msg || typeof msg.id !== "number" || messages[msg.id]) return;
+    messages[msg.id] = msg;
+    lastId = Math.max(lastId, msg.id);
+    (msg.buttons || []).forEach(function (b) { titles[b.payload] = b.title; });
+    if (msg.handoff) setHandoff(msg.handoff);
+    var text = displayText(msg);
+    if (msg.role === "user") {
+      var idx = -1;
+      // the server stores a button press as the payload or (with the input guard) its title
+      for (var i = 0; i < pending.length; i++) {
+        if (pending[i].text === msg.text || pending[i].title === msg.text) { idx = i; break; }
+      }
+      if (idx >= 0) { pending.splice(idx, 1)[0].node.classList.remove("pending"); return; }
+      if (text === null) return;
+    }
+    if (!text && !(msg.buttons || []).length) return;
+    var li = bubble(msg, text || "");
+    li.setAttribute("data-id", String(msg.id));
+    log.insertBefore(li, latestButtons && latestButtons.parentNode === log ? latestButtons : null);
+    if (msg.role !== "user") {
+      renderButtons(msg.buttons);
+      updateTopics(msg.buttons);
+    }
+    if (msg.role === "advisor") setHandoff("advisor_joined");
+    if (msg.role !== "user" && panel.hidden && restored) setUnread(true);
+    scrollDown();
+  }
+
+  function setHandoff(state) {
+    var text = HANDOFF_TEXT[state] || "";
+    handoffBanner.textContent = text;
+    handoffBanner.hidden = !text;
+    host.setAttribute("data-handoff", state || "");
+  }
+
+  function setWaiting(delta) {
+    waiting = Math.max(0, waiting + delta);
+    panel.classList.toggle("busy", waiting > 0);
+    setStatus(waiting > 0 ? "Der Quartierslotse schreibt …" : "");
+  }
+
+  // ---------- network ----------
+  function request(method, path, body, signal) {
+    var opts = { method: method, headers: {}, signal: signal, credentials: "omit", referrerPolicy: "no-referrer" };
+    if (body) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(WEBHOOK + path, opts).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (!res.ok) {
+          var err = new Error(data.error || "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.");
+          err.status = res.status;
+          throw err;
+        }
+        return data;
+      });
+    });
+  }
+
+  function post(message, title) {
+    var node = null;
+    if (title !== null) {
+      node = bubble({ role: "user" }, title);
+      node.classList.add("pending");
+      log.insertBefore(node, latestButtons && latestButtons.parentNode === log ? latestButtons : null);
+      pending.push({ text: message, title: title, node: node });
+    }
+    if (latestButtons) { latestButtons.remove(); latestButtons = null; syncTopics(); }
+    scrollDown();
+    setWaiting(1);
+    var started = performance.now();
+    return request("POST", "/webhook", { sender: sender, message: message, metadata: { municipality: cfg.municipality } })
+      .then(function (data) {
+        (data.messages || []).forEach(addMessage);
+        host.setAttribute("data-last-latency", String(Math.round(performance.now() - started)));
+        startPolling();
+      })
+      .catch(function (err) {
+        if (node) {
+          node.classList.add("failed");
+          pending = pending.filter(function (p) { return p.node !== node; });
+        }
+        addNotice(err.message || "Die Nachricht konnte nicht gesendet werden.");
+        return Promise.reject(err);
+      })
+      .then(function () { setWaiting(-1); }, function () { setWaiting(-1); });
+  }
+
+  function addNotice(text) {
+    var li = bubble({ role: "system" }, text);
+    li.classList.add("error");
+    log.appendChild(li);
+    scrollDown();
+  }
+
+  function sendTyped() {
+    var text = input.value.trim();
+    if (!text || !accepted) return;
+    input.value = "";
+    post(text, text);
+    input.focus();
+  }
+
+  function sendPayload(payload, title) {
+    if (!accepted) { acceptPrivacy(); }
+    post(payload, title);
+  }
+
+  function startPolling() {
+    if (polling || !lastId) return;
+    polling = true;
+    var delay = 1000;
+    (function loop() {
+      request("GET", "/messages?sender=" + encodeURIComponent(sender) + "&after=" + lastId)
+        .then(function (data) {
+          delay = 1000;
+          (data.messages || []).forEach(addMessage);
+          setTimeout(loop, 50);
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, 30000);
+          setTimeout(loop, delay);
+        });
+    })();
+  }
+
+  function restore() {
+    return request("GET", "/history?sender=" + encodeURIComponent(sender))
+      .then(function (data) {
+        var list = (data.messages || []).slice().sort(function (a, b) { return a.id - b.id; });
+        list.forEach(function (m) { (m.buttons || []).forEach(function (b) { titles[b.payload] = b.title; }); });
+        list.forEach(addMessage);
+        // a finished handoff leaves no banner
+        for (var i = list.length - 1; i >= 0; i--) { if (list[i].handoff) { setHandoff(list[i].handoff); break; } }
+        startPolling();
+      })
+      .catch(function () { /* a new conversation or the server is down: nothing to restore */ });
+  }
+
+  // ---------- start ----------
+  try {
+    var savedTopics = JSON.parse(load("topics", "[]"));
+    if (Array.isArray(savedTopics)) updateTopics(savedTopics);
+  } catch (e) { /* ignore */ }
+  setSize(parseInt(load("size", "0"), 10) || 0);
+  showComposer();
+  function mount() {
+    document.body.appendChild(host);
+    host.setAttribute("data-ready", "loading");
+    restore().then(function () { restored = true; host.setAttribute("data-ready", "true"); });
+    if (cfg.open || load("open", "0") === "1") setOpen(true);
+  }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+})();
