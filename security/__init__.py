@@ -1,0 +1,1 @@
+"""Security: input guard, rate limits, headers, local secrets, hardened servers."""
