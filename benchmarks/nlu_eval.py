@@ -1,0 +1,169 @@
+"""Measured understanding: NLU cross-validation and a held-out test set, two pipelines.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py            # 5-fold CV + held-out
+    PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py --no-cv    # held-out only (quick)
+
+For the project pipeline (bot/config.yml) and Rasa's default pipeline (the `rasa init`
+config, benchmarks/default_config.yml) on the same data (data/nlu) it prints intent
+accuracy, macro F1, emergency recall, retrieval (sub-intent) accuracy and the top
+confusions. The held-out set tests/nlu/holdout.yml is never used for training.
+
+Macro F1 is the unweighted mean over the intents of the gold data; a prediction of
+`nlu_fallback` (the FallbackClassifier) counts as a miss, it is not a class of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = {
+    "project": ROOT / "bot" / "config.yml",
+    "rasa-default": ROOT / "benchmarks" / "default_config.yml",
+}
+NLU_DATA = ROOT / "data" / "nlu"
+HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
+DOMAIN = ROOT / "bot" / "domain"
+IGNORED_LABELS = {"accuracy", "macro avg", "weighted avg", "micro avg", "nlu_fallback"}
+
+
+def rasa(*args: str, log: Path) -> float:
+    """Run a rasa command, its output to `log`; returns the wall time in seconds."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    started = time.monotonic()
+    with log.open("w") as out:
+        result = subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise SystemExit(f"rasa {' '.join(args[:2])} failed, see {log}")
+    return time.monotonic() - started
+
+
+def training_intents() -> set[str]:
+    intents: set[str] = set()
+    for path in sorted(NLU_DATA.glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
+            if "intent" in block:
+                intents.add(block["intent"].split("/")[0])
+    return intents
+
+
+def filtered_holdout(known: set[str], target: Path) -> list[str]:
+    """Held-out examples of intents the training data knows; returns the skipped intents."""
+    data = yaml.safe_load(HOLDOUT.read_text())
+    kept, skipped = [], []
+    for block in data["nlu"]:
+        (kept if block["intent"].split("/")[0] in known else skipped).append(block)
+    target.write_text(yaml.safe_dump({"version": "3.1", "nlu": kept}, allow_unicode=True))
+    return sorted({b["intent"] for b in skipped})
+
+
+def summarise(report_dir: Path) -> dict[str, Any]:
+    report = json.loads((report_dir / "intent_report.json").read_text())
+    labels = {k: v for k, v in report.items()
+              if k not in IGNORED_LABELS and isinstance(v, dict) and v.get("support", 0) > 0}
+    confusions = []
+    for label, values in labels.items():
+        for other, count in (values.get("confused_with") or {}).items():
+            confusions.append((count, label, other))
+    confusions.sort(reverse=True)
+    result: dict[str, Any] = {
+        "accuracy": report.get("accuracy"),
+        "macro_f1": sum(v["f1-score"] for v in labels.values()) / len(labels),
+        "emergency_recall": labels.get("emergency", {}).get("recall"),
+        "per_intent_f1": {k: round(v["f1-score"], 3) for k, v in sorted(labels.items())},
+        "top_confusions": [f"{gold} -> {pred}: {n}" for n, gold, pred in confusions[:8]],
+        "fallback_predictions": report.get("nlu_fallback", {}).get("support", 0),
+    }
+    selection = report_dir / "response_selection_report.json"
+    if selection.exists():
+        result["retrieval_accuracy"] = json.loads(selection.read_text()).get("accuracy")
+    return result
+
+
+def evaluate(name: str, config: Path, out: Path, folds: int, cv: bool,
+             holdout: Path) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    if cv:
+        seconds = rasa("test", "nlu", "--nlu", str(NLU_DATA), "--config", str(config),
+                       "--domain", str(DOMAIN), "--cross-validation", "--folds", str(folds),
+                       "--out", str(out / "cv"), "--no-plot",
+                       log=out / "cv.log")
+        results["cv"] = summarise(out / "cv") | {"seconds": round(seconds)}
+    seconds = rasa("train", "nlu", "--nlu", str(NLU_DATA), "--config", str(config),
+                   "--domain", str(DOMAIN), "--out", str(out / "model"),
+                   "--fixed-model-name", "nlu", log=out / "train.log")
+    rasa("test", "nlu", "--model", str(out / "model" / "nlu.tar.gz"), "--nlu", str(holdout),
+         "--out", str(out / "holdout"), "--no-plot", log=out / "holdout.log")
+    results["holdout"] = summarise(out / "holdout") | {"nlu_training_seconds": round(seconds)}
+    return results
+
+
+def fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def print_results(all_results: dict[str, dict[str, Any]]) -> None:
+    for name, results in all_results.items():
+        print(f"\n=== {name} pipeline ===")
+        for part in ("cv", "holdout"):
+            if part not in results:
+                continue
+            r = results[part]
+            print(f"[{part}] accuracy={fmt(r['accuracy'])} macro_f1={fmt(r['macro_f1'])} "
+                  f"emergency_recall={fmt(r['emergency_recall'])} "
+                  f"retrieval_accuracy={fmt(r.get('retrieval_accuracy'))} "
+                  f"fallbacks={r['fallback_predictions']}")
+            weakest = sorted(r["per_intent_f1"].items(), key=lambda kv: kv[1])[:4]
+            print("   weakest intents: " + ", ".join(f"{k}={v}" for k, v in weakest))
+            print("   top confusions: " + ("; ".join(r["top_confusions"]) or "none"))
+    print("\n=== comparison (macro F1 / emergency recall) ===")
+    for part in ("cv", "holdout"):
+        row = [f"{name}: {fmt(res[part]['macro_f1'])} / {fmt(res[part]['emergency_recall'])}"
+               for name, res in all_results.items() if part in res]
+        if row:
+            print(f"{part:8s} " + " | ".join(row))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--no-cv", action="store_true", help="held-out set only")
+    parser.add_argument("--pipelines", default=",".join(CONFIGS),
+                        help="comma-separated subset of: " + ", ".join(CONFIGS))
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu_eval")
+    args = parser.parse_args(argv)
+
+    known = training_intents()
+    with tempfile.TemporaryDirectory() as tmp:
+        holdout = Path(tmp) / "holdout.yml"
+        skipped = filtered_holdout(known, holdout)
+        if skipped:
+            print("held-out intents without training data (skipped): " + ", ".join(skipped))
+        names = args.pipelines.split(",")
+        print(f"evaluating {', '.join(names)} (in parallel) ...", flush=True)
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            futures = {name: pool.submit(evaluate, name, CONFIGS[name], args.out / name,
+                                         args.folds, not args.no_cv, holdout) for name in names}
+            all_results = {name: future.result() for name, future in futures.items()}
+    (args.out / "summary.json").write_text(json.dumps(all_results, indent=2))
+    print_results(all_results)
+    print(f"\nreports: {args.out}")
+
+
+if __name__ == "__main__":
+    main()
