@@ -1,0 +1,133 @@
+"""The console without the bot: log-in, sessions, CSRF, municipality isolation, escaping,
+callbacks and the audit log (console_only: own database, no Rasa)."""
+
+from __future__ import annotations
+
+import requests
+
+from handoff import service
+from handoff.models import PRIORITY_EMERGENCY
+from tests.support.handoff import ConsoleClient
+
+
+def _ticket(console, municipality: str = "Dortmund", **kwargs) -> int:  # type: ignore[no-untyped-def]
+    values = {"sender_id": f"s-{kwargs.pop('sender', 'x')}", "channel": "webchat",
+              "municipality": municipality, "topic": "Pflegegrad", "preview": "Hallo"}
+    values.update(kwargs)
+    return service.open_ticket(console.settings.database_url, **values).ticket_id
+
+
+def test_wrong_password_is_refused(console_only) -> None:
+    username, password = console_only.new_advisor()
+    client = ConsoleClient(console_only.url)
+    response = client.login(username, password + "x")
+    assert response.status_code == 401
+    assert "Benutzername oder Passwort ist falsch" in response.text
+    assert "ql_console" not in client.http.cookies
+    assert client.http.get(console_only.url + "/api/queue").status_code == 401
+    # the right password still works, the session cookie is HttpOnly and SameSite=Strict
+    raw = requests.post(console_only.url + "/login",
+                        data={"username": username, "password": password},
+                        allow_redirects=False, timeout=20)
+    cookie = raw.headers["set-cookie"]
+    assert raw.status_code == 302 and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_unknown_user_and_lockout(console_only) -> None:
+    client = ConsoleClient(console_only.url)
+    assert client.login("niemand", "irgendwas-langes").status_code == 401
+    username, password = console_only.new_advisor()
+    for _ in range(console_only.settings.login_max_failures):
+        client.login(username, "falsch-falsch")
+    assert client.login(username, password).status_code == 401  # locked for a while
+
+
+def test_pages_need_login(console_only) -> None:
+    for path in ("/", "/callbacks", "/audit", "/tickets/1"):
+        response = requests.get(console_only.url + path, allow_redirects=False, timeout=10)
+        assert response.status_code == 302 and response.headers["location"].endswith("/login")
+
+
+def test_post_without_csrf_token_is_refused(console_only) -> None:
+    client = console_only.logged_in()
+    response = client.http.post(console_only.url + "/duty", data={"on": "1"}, timeout=10)
+    assert response.status_code == 403
+    assert "Sicherheitsprüfung" in response.text
+    response = client.http.post(console_only.url + "/duty", data={"on": "1", "csrf_token": "x"},
+                                headers={"Origin": "https://evil.example"}, timeout=10)
+    assert response.status_code == 403
+
+
+def test_advisor_sees_only_own_municipality(console_only) -> None:
+    dortmund = console_only.logged_in("Dortmund")
+    krefeld = console_only.logged_in("Krefeld", "Ben Keller")
+    ticket = _ticket(console_only, "Dortmund", sender="iso")
+    assert any(t["id"] == ticket for t in dortmund.queue())
+    assert all(t["id"] != ticket for t in krefeld.queue())
+    assert krefeld.http.get(console_only.url + f"/tickets/{ticket}", timeout=10).status_code == 404
+    assert krefeld.claim(ticket).status_code == 404
+    assert krefeld.http.get(console_only.url + f"/api/tickets/{ticket}/transcript",
+                            timeout=10).status_code == 404
+
+
+def test_user_text_is_shown_as_text(console_only) -> None:
+    client = console_only.logged_in()
+    ticket = _ticket(console_only, sender="xss", topic="<b>Pflege</b>",
+                     place="<img src=x onerror=alert(1)>",
+                     preview="<script>alert('x')</script>")
+    page = client.http.get(console_only.url + f"/tickets/{ticket}", timeout=10).text
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;b&gt;Pflege&lt;/b&gt;" in page
+    # the queue delivers raw JSON; console.js puts it into the page with textContent only
+    queued = [t for t in client.queue() if t["id"] == ticket][0]
+    assert queued["preview"] == "<script>alert('x')</script>"
+    script = requests.get(console_only.url + "/static/console.js", timeout=10).text
+    assert "innerHTML" not in script
+    assert "script-src 'self'" in client.http.get(console_only.url + "/",
+                                                  timeout=10).headers["content-security-policy"]
+
+
+def test_queue_orders_emergency_first(console_only) -> None:
+    client = console_only.logged_in("Hamm", "Cem Aydin")
+    first = _ticket(console_only, "Hamm", sender="q1")
+    emergency = _ticket(console_only, "Hamm", sender="q2", priority=PRIORITY_EMERGENCY,
+                        reason="emergency")
+    order = [t["id"] for t in client.queue()]
+    assert order.index(emergency) < order.index(first)
+    assert client.queue()[0]["priority_label"] == "Notfall"
+
+
+def test_only_one_advisor_can_claim(console_only) -> None:
+    anna = console_only.logged_in("Bochum")
+    ben = console_only.logged_in("Bochum", "Ben Keller")
+    ticket = _ticket(console_only, "Bochum", sender="claim")
+    assert anna.claim(ticket).status_code == 200  # (Rasa unreachable here: logged as error)
+    response = ben.claim(ticket)
+    assert response.status_code == 409 and "schon jemand anderes" in response.text
+
+
+def test_callback_list_and_deletion_after_completion(console_only) -> None:
+    db = console_only.settings.database_url
+    callback = service.add_callback(db, sender_id="cb-1", channel="webchat",
+                                    municipality="Herne", phone="02323 123456",
+                                    preferred_time="morgen früh", topic="Wohnen")
+    client = console_only.logged_in("Herne")
+    page = client.http.get(console_only.url + "/callbacks", timeout=10).text
+    assert "02323 123456" in page and "morgen früh" in page and "offen" in page
+    other = console_only.logged_in("Essen")
+    assert "02323 123456" not in other.http.get(console_only.url + "/callbacks", timeout=10).text
+    client.post(f"/callbacks/{callback}/status", status="done")
+    page = client.http.get(console_only.url + "/callbacks", timeout=10).text
+    assert "02323 123456" not in page and "erledigt" in page and "gelöscht" in page
+    client.post(f"/callbacks/{callback}/delete")
+    audit = client.http.get(console_only.url + "/audit", timeout=10).text
+    assert "Rückruf erledigt" in audit and "Rückruf gelöscht" in audit
+
+
+def test_duty_status_counts_for_the_bot(console_only) -> None:
+    db = console_only.settings.database_url
+    assert service.advisors_on_duty(db, "Witten") == 0
+    client = console_only.logged_in("Witten", on_duty=True)
+    assert service.advisors_on_duty(db, "Witten") == 1
+    client.post("/logout")
+    assert service.advisors_on_duty(db, "Witten") == 0

@@ -1,0 +1,59 @@
+"""Shared test fixtures: one trained model and one running bot stack per test session."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quartierslotse import processes, training
+from quartierslotse.devserver import prepare_runtime
+from quartierslotse.services import default_services
+from quartierslotse.settings import Settings, get_settings
+from tests.support.chat import RestChat
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the test stack: own ports and databases, the project's model cache."""
+    base = get_settings()
+    return Settings(
+        var_dir=tmp_path_factory.mktemp("var"),
+        spacy_model_path=base.spacy_model_path,
+        model_dir=base.model_dir,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        rasa_token="test-token",
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_model(stack_settings: Settings) -> Path:
+    """The trained Rasa model; trained at most once per session (and reused while unchanged)."""
+    return training.ensure_trained(stack_settings)
+
+
+@pytest.fixture(scope="session")
+def bot_stack(stack_settings: Settings, trained_model: Path) -> Iterator[Settings]:
+    """Rasa server and action server, started once per session on free ports."""
+    endpoints = prepare_runtime(stack_settings)
+    services = default_services(stack_settings, trained_model, endpoints)
+    running = processes.start_all(services, stack_settings, stack_settings.var_dir / "logs")
+    try:
+        yield stack_settings
+    finally:
+        processes.stop_all(running)
+
+
+@pytest.fixture
+def chat(bot_stack: Settings) -> RestChat:
+    """A fresh conversation (new sender id) with the running bot through the REST channel."""
+    return RestChat(bot_stack.rasa_url)

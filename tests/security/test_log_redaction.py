@@ -1,0 +1,100 @@
+"""Personal data never reaches the log files."""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from privacy.logging import RASA_LOGGING_CONFIG, RedactingFilter, redact_record
+
+PERSONAL = {
+    "phone": "0231 123456",
+    "mobile": "+49 171 2345678",
+    "email": "erna.muster@example.org",
+    "iban": "DE89 3704 0044 0532 0130 00",
+    "birth": "12.03.1941",
+}
+MESSAGE = ("Bitte rufen Sie mich an: {phone} oder {mobile}, Mail {email}, "
+           "IBAN {iban}, geboren am {birth}")
+
+
+def assert_clean(output: str) -> None:
+    for value in PERSONAL.values():
+        assert value not in output, value
+    assert "[Telefon]" in output and "[E-Mail]" in output and "[IBAN]" in output
+
+
+def test_filter_redacts_message_args_and_exceptions() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger("ql.test.redaction")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("user said %s", MESSAGE.format(**PERSONAL))
+        try:
+            raise ValueError(f"bad input {PERSONAL['email']}")
+        except ValueError:
+            log.exception("failed for %s", PERSONAL["phone"])
+    finally:
+        log.removeHandler(handler)
+    output = stream.getvalue()
+    assert_clean(output)
+    assert "ValueError: bad input [E-Mail]" in output
+
+
+def test_redact_record_survives_broken_format_strings() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%d %s", ("a",), None)
+    redact_record(record)
+    assert isinstance(record.getMessage(), str)
+
+
+def test_rasa_logging_config_redacts_every_handler_including_late_ones(tmp_path) -> None:
+    """Runs the config the way `rasa run --logging-config-file` applies it, in a fresh process,
+    plus a handler added afterwards (like Sanic's and coloredlogs')."""
+    config = tmp_path / "logging.yml"
+    config.write_text(RASA_LOGGING_CONFIG)
+    script = textwrap.dedent(f"""
+        import logging, sys
+        from rasa.utils.common import configure_logging_and_warnings
+        configure_logging_and_warnings(None, {str(config)!r})
+        late = logging.StreamHandler(sys.stderr)
+        logging.getLogger("sanic.root").addHandler(late)
+        logging.getLogger("rasa.core.processor").warning({MESSAGE.format(**PERSONAL)!r})
+        logging.getLogger("sanic.root").error("from %s", {PERSONAL['email']!r})
+        import structlog
+        from rasa.utils.log_utils import configure_structlog
+        configure_structlog(logging.INFO)
+        structlog.get_logger().warning("message.parsing.failed", user_text={PERSONAL['mobile']!r})
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Bitte rufen Sie mich an" in output and "message.parsing.failed" in output
+    assert_clean(output)
+
+
+@pytest.mark.model
+def test_running_rasa_server_writes_no_personal_data_to_its_log(bot_stack) -> None:
+    """A message that makes Rasa log the user's text (a broken /command through the internal
+    REST channel makes Rasa warn with `user_text=`); the log shows the event, not the data."""
+    from tests.support.chat import RestChat
+
+    phone, email = "0171 9876543", "opa.test@example.org"
+    RestChat(bot_stack.rasa_url).say('/{"rufnummer": "%s", "mail": "%s"}' % (phone, email))
+    log = (bot_stack.var_dir / "logs" / "rasa-server.log")
+    deadline = time.monotonic() + 20
+    while "message.parsing.failed" not in log.read_text(errors="replace") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    text = log.read_text(errors="replace")
+    assert "message.parsing.failed" in text  # control: Rasa did log this message
+    assert phone not in text and email not in text
+    assert "[Telefon]" in text

@@ -1,0 +1,151 @@
+"""A small in-memory fake of the webchat channel contract (channels/webchat.py), for fast
+widget tests without a trained model. Runs an aiohttp server in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from typing import Any
+
+from aiohttp import web
+
+TOPICS = [
+    {"title": "Pflege", "payload": "/ask_pflegegrad"},
+    {"title": "Vorsorge", "payload": "/ask_vorsorgevollmacht"},
+    {"title": "Begegnung", "payload": "/ask_begegnung"},
+    {"title": "Wohnen", "payload": "/ask_wohnen"},
+]
+ANSWERS = {
+    "/greet": (
+        "Guten Tag! Ich bin der Quartierslotse, ein digitaler Assistent – kein Mensch.\n"
+        "Wobei kann ich Ihnen helfen?",
+        TOPICS,
+    ),
+    "/ask_pflegegrad": (
+        "Ein Pflegegrad zeigt, wie viel Hilfe jemand im Alltag braucht. Den Antrag "
+        "stellen Sie bei der Pflegekasse.",
+        None,
+    ),
+    "/ask_vorsorgevollmacht": (
+        "Mit einer Vorsorgevollmacht bestimmen Sie eine Person Ihres "
+        "Vertrauens. Fragen? Telefon 0231 50-0 oder https://www.dortmund.de/senioren",
+        None,
+    ),
+    "/request_human": ("Ich gebe Ihr Anliegen an eine Beraterin oder einen Berater weiter.", None),
+}
+
+
+class FakeWebchat:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.next_id = 1
+        self.received: list[dict[str, Any]] = []
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._changed: asyncio.Condition | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    # ---- store ----
+    def _append(self, sender: str, role: str, text: str, buttons=None, handoff=None) -> dict:
+        msg: dict[str, Any] = {
+            "id": self.next_id,
+            "role": role,
+            "text": text,
+            "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
+        }
+        if buttons:
+            msg["buttons"] = buttons
+        if handoff:
+            msg["handoff"] = handoff
+        self.next_id += 1
+        self.messages.setdefault(sender, []).append(msg)
+        return msg
+
+    async def _notify(self) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ---- HTTP ----
+    @staticmethod
+    def _cors(resp: web.StreamResponse) -> web.StreamResponse:
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        return resp
+
+    async def _options(self, _: web.Request) -> web.StreamResponse:
+        return self._cors(web.Response(status=204))
+
+    async def _webhook(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.received.append(body)
+        sender, text = body.get("sender", ""), body.get("message", "")
+        if not text.strip():
+            return self._cors(
+                web.json_response({"error": "Feld 'message' fehlt oder ist leer."}, status=400)
+            )
+        # like the real channel with the input guard: a button press is stored as its title
+        titles = {b["payload"]: b["title"] for b in TOPICS}
+        self._append(sender, "user", titles.get(text, text))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        answer, buttons = ANSWERS.get(text, (f"Sie haben geschrieben: {text}", None))
+        out = [self._append(sender, "bot", answer, buttons)]
+        if text == "/request_human":
+            out.append(
+                self._append(sender, "system", "Sie sind in der Warteschlange.", handoff="queued")
+            )
+        await self._notify()
+        return self._cors(web.json_response({"messages": out}))
+
+    async def _poll(self, request: web.Request) -> web.StreamResponse:
+        sender, after = request.query["sender"], int(request.query.get("after", "0"))
+        assert self._changed is not None
+
+        def found() -> list[dict]:
+            return [m for m in self.messages.get(sender, []) if m["id"] > after]
+
+        try:
+            async with self._changed:
+                await asyncio.wait_for(self._changed.wait_for(lambda: bool(found())), 2.0)
+        except asyncio.TimeoutError:
+            pass
+        return self._cors(web.json_response({"messages": found()}))
+
+    async def _history(self, request: web.Request) -> web.StreamResponse:
+        return self._cors(
+            web.json_response({"messages": self.messages.get(request.query["sender"], [])})
+        )
+
+    # ---- lifecycle ----
+    async def _start(self, port: int) -> None:
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_route("OPTIONS", "/{tail:.*}", self._options)
+        app.router.add_post("/webhooks/webchat/webhook", self._webhook)
+        app.router.add_get("/webhooks/webchat/messages", self._poll)
+        app.router.add_get("/webhooks/webchat/history", self._history)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+
+    def start(self, port: int) -> str:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(port), self._loop).result(10)
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def advisor(self, sender: str, text: str) -> None:
+        async def send() -> None:
+            self._append(sender, "advisor", text)
+            await self._notify()
+
+        asyncio.run_coroutine_threadsafe(send(), self._loop).result(5)
+
+    def stop(self) -> None:
+        if self._runner:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)

@@ -1,0 +1,160 @@
+"""The chat widget in real headless Chromium against the real Rasa server and webchat channel.
+
+What a senior would notice: the privacy notice comes first, the assistant answers typed
+questions and topic buttons, the text size switch works, the conversation survives a reload,
+"Mit einem Menschen sprechen" is always there and an advisor's reply appears as such.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+import pytest
+
+from tests.web.conftest import SCREENSHOT_DIR, run_axe
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+ANSWER_TIMEOUT = 30_000  # ms; the first answer of a fresh Rasa server can be slow
+
+
+def open_chat(page, url: str) -> None:  # noqa: ANN001
+    page.goto(url)
+    page.wait_for_selector("#quartierslotse-widget[data-ready=true]", state="attached")
+    launcher = page.get_by_role("button", name="Fragen? Hier chatten")
+    launcher.focus()
+    page.keyboard.press("Enter")  # keyboard only
+
+
+def accept_privacy(page) -> None:  # noqa: ANN001
+    notice = page.get_by_role("region", name="Bevor es losgeht: Ihr Datenschutz")
+    assert notice.is_visible()
+    assert (
+        page.get_by_label("Ihre Frage").count() == 0
+        or not page.get_by_label("Ihre Frage").is_visible()
+    )
+    accept = page.get_by_role("button", name="Einverstanden – Chat beginnen")
+    assert accept.evaluate("b => b.getRootNode().activeElement === b")  # focus moved into the chat
+    page.keyboard.press("Enter")
+
+
+def bot_bubbles(page):  # noqa: ANN001
+    return page.locator(".msg.bot .text")
+
+
+def sender_id(page) -> str:  # noqa: ANN001
+    return page.evaluate(
+        "() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]"
+    )
+
+
+def test_senior_asks_uses_topics_resizes_and_reloads(page, demo_site, axe) -> None:  # noqa: ANN001
+    open_chat(page, demo_site)
+    accept_privacy(page)
+    # the assistant introduces itself as a machine and offers the main topics
+    greeting = bot_bubbles(page).first
+    greeting.wait_for(timeout=ANSWER_TIMEOUT)
+    assert "kein Mensch" in greeting.inner_text()
+    choices = page.get_by_role("group", name="Antwort auswählen")
+    choices.get_by_role("button", name="Vorsorge").wait_for()
+    assert page.get_by_role("button", name="Mit einem Menschen sprechen").is_visible()
+
+    # a typed question, sent with the Enter key
+    field = page.get_by_label("Ihre Frage")
+    assert field.evaluate("f => f.getRootNode().activeElement === f")
+    field.type("Was ist ein Pflegegrad?")
+    page.keyboard.press("Enter")
+    page.locator(".msg.user", has_text="Was ist ein Pflegegrad?").wait_for()
+    page.locator(".msg.bot", has_text="Pflegekasse").wait_for(timeout=ANSWER_TIMEOUT)
+    assert page.get_by_role("button", name="Antwort vorlesen").count() >= 2
+
+    # the main topics stay available below the chat; a topic button's title shows as the
+    # user's message, the answer follows
+    topics = page.get_by_role("group", name="Häufige Themen")
+    topics.get_by_role("button", name="Vorsorge").click()
+    page.locator(".msg.user", has_text=re.compile(r"^\s*Sie\s*Vorsorge\s*$")).wait_for()
+    page.locator(".msg.bot", has_text="Vorsorgevollmacht").wait_for(timeout=ANSWER_TIMEOUT)
+
+    assert page.watch.errors == []  # no script error, no CSP violation by the widget
+    # the text size switch: three sizes, each visibly larger; screenshots of all three
+    panel = page.locator("#ql-panel")
+    sizes = []
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    for index, name in enumerate(["Normale Schrift", "Große Schrift", "Sehr große Schrift"]):
+        button = page.get_by_role("button", name=name, exact=True)
+        button.click()
+        assert button.get_attribute("aria-pressed") == "true"
+        sizes.append(float(panel.evaluate("p => getComputedStyle(p).fontSize").rstrip("px")))
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(SCREENSHOT_DIR / f"widget-size-{index}.png"))
+        violations = [v for v in run_axe(page, axe) if v["impact"] in ("serious", "critical")]
+        assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+    assert sizes[0] >= 20 and sizes[0] < sizes[1] < sizes[2]
+    # Playwright's screenshot (caret style) and axe trip the page's strict CSP themselves
+    page.watch.errors.clear()
+
+    # reload: the conversation, the chosen size and the open chat are still there
+    before = bot_bubbles(page).count()
+    page.reload()
+    page.wait_for_selector("#quartierslotse-widget[data-ready=true]", state="attached")
+    page.locator(".msg.bot", has_text="Vorsorgevollmacht").wait_for()
+    assert bot_bubbles(page).count() == before
+    assert page.locator(".msg.user", has_text="Was ist ein Pflegegrad?").count() == 1
+    assert page.locator(".msg.user", has_text="/").count() == 0  # intent payloads never show
+    assert (
+        page.get_by_role("button", name="Sehr große Schrift").get_attribute("aria-pressed")
+        == "true"
+    )
+    assert page.get_by_label("Ihre Frage").is_visible()  # no second privacy notice
+
+    assert page.watch.foreign_hosts() == set()
+    assert page.watch.errors == []
+
+
+def deliver_advisor_message(rasa_url: str, token: str, sender: str, text: str) -> None:
+    """What the advisor console does: a bot event with role advisor through Rasa's HTTP API."""
+    body = json.dumps({"event": "bot", "text": text, "metadata": {"role": "advisor"}}).encode()
+    request = urllib.request.Request(
+        f"{rasa_url}/conversations/{sender}/tracker/events"
+        f"?output_channel=webchat&execute_side_effects=true&token={token}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+
+
+def test_handoff_then_advisor_reply_arrives(page, demo_site, bot_stack, axe) -> None:  # noqa: ANN001
+    open_chat(page, demo_site)
+    accept_privacy(page)
+    bot_bubbles(page).first.wait_for(timeout=ANSWER_TIMEOUT)
+
+    page.get_by_role("button", name="Mit einem Menschen sprechen").click()
+    page.locator(".msg.user", has_text="Mit einem Menschen sprechen").wait_for()
+    # the assistant confirms the request (queued, or the office hours and a callback offer)
+    page.locator(".msg.bot, .msg.system").nth(1).wait_for(timeout=ANSWER_TIMEOUT)
+
+    text = (
+        "Guten Tag, hier ist Frau Schulz vom Seniorenbüro. Rufen Sie mich gern an: "
+        "0231 50-12345 oder schreiben Sie an seniorenbuero@stadt.example"
+    )
+    deliver_advisor_message(bot_stack.rasa_url, bot_stack.rasa_token, sender_id(page), text)
+    advisor = page.locator(".msg.advisor")
+    advisor.wait_for(timeout=ANSWER_TIMEOUT)  # arrives through the long poll
+    assert "Beraterin/Berater" in advisor.inner_text()
+    assert "Frau Schulz" in advisor.inner_text()
+    assert advisor.locator("a[href='tel:02315012345']").is_visible()
+    assert advisor.locator("a[href='mailto:seniorenbuero@stadt.example']").is_visible()
+    assert (
+        "Beraterin oder ein Berater ist jetzt für Sie da" in page.locator(".handoff").inner_text()
+    )
+
+    violations = [v for v in run_axe(page, axe) if v["impact"] in ("serious", "critical")]
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+
+    page.reload()
+    page.locator(".msg.advisor", has_text="Frau Schulz").wait_for()
+    assert page.watch.foreign_hosts() == set()

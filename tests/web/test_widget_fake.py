@@ -1,0 +1,178 @@
+"""Widget behaviour in headless Chromium against a fake of the webchat contract (no model):
+fast checks of details a senior notices, independent of the dialogue model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from aiohttp import web
+
+from quartierslotse.settings import Settings
+from tests.conftest import free_port
+from tests.web.fake_webchat import FakeWebchat
+from web.server import create_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeWebchat]:
+    server = FakeWebchat(delay=0.3)
+    server.start(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def fake_site(fake: FakeWebchat, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real static server (web/server.py) pointing the widget at the fake."""
+    import asyncio
+
+    settings = Settings(var_dir=tmp_path_factory.mktemp("webvar"), widget_server_url=fake.url)
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(create_app(settings))
+
+    async def start() -> None:
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+    yield f"http://127.0.0.1:{port}/"
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+
+
+@pytest.fixture
+def fpage(browser):  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="de-DE")
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.errors, page.requests = errors, requests  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def start_chat(page, url: str) -> None:  # noqa: ANN001
+    page.goto(url)
+    page.get_by_role("button", name="Fragen? Hier chatten").click()
+    page.get_by_role("button", name="Einverstanden – Chat beginnen").click()
+    page.locator(".msg.bot", has_text="kein Mensch").wait_for(timeout=10_000)
+
+
+def test_privacy_first_then_greeting_without_a_user_bubble(fpage, fake_site, fake) -> None:  # noqa: ANN001
+    fpage.goto(fake_site)
+    fpage.get_by_role("button", name="Fragen? Hier chatten").click()
+    assert fpage.get_by_text("Nach 30 Tagen werden sie gelöscht").is_visible()
+    assert not fpage.locator("textarea").is_visible()
+    count = len(fake.received)
+    fpage.get_by_role("button", name="Einverstanden – Chat beginnen").click()
+    fpage.locator(".msg.bot", has_text="kein Mensch").wait_for(timeout=10_000)
+    assert fpage.locator(".msg.user").count() == 0
+    assert len(fake.received) == count + 1  # nothing is sent before the notice is accepted
+    assert fake.received[-1]["metadata"] == {"municipality": "Dortmund"}
+
+
+def test_typing_indicator_and_clickable_links(fpage, fake_site) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    fpage.get_by_role("group", name="Antwort auswählen").get_by_role(
+        "button", name="Vorsorge"
+    ).click()
+    status = fpage.get_by_role("status")
+    status.filter(has_text="schreibt").wait_for(timeout=2_000)  # shown while the bot works
+    answer = fpage.locator(".msg.bot", has_text="Vorsorgevollmacht")
+    answer.wait_for()
+    assert (
+        answer.locator("a[href='tel:0231500']").get_attribute("aria-label") == "Anrufen: 0231 50-0"
+    )
+    link = answer.locator("a[href='https://www.dortmund.de/senioren']")
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert status.inner_text().strip() == ""
+    # the user's bubble is the button title, shown once (optimistic bubble and server echo merge)
+    fpage.wait_for_timeout(800)
+    assert fpage.locator(".msg.user .text").all_inner_texts() == ["Vorsorge"]
+
+
+def test_advisor_message_arrives_by_long_poll(fpage, fake_site, fake) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    fpage.get_by_role("button", name="Mit einem Menschen sprechen").click()
+    fpage.locator(".handoff", has_text="Sie warten").wait_for()
+    sender = fpage.evaluate(
+        "() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]"
+    )
+    fake.advisor(sender, "Hier ist Herr Yilmaz vom Seniorenbüro.")
+    advisor = fpage.locator(".msg.advisor")
+    advisor.wait_for(timeout=5_000)
+    assert advisor.inner_text().startswith("Beraterin/Berater")
+    fpage.locator(".handoff", has_text="ist jetzt für Sie da").wait_for()
+
+
+def test_server_error_is_shown_in_german(fpage, fake_site) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    fpage.get_by_label("Ihre Frage").fill("   ")
+    fpage.keyboard.press("Enter")
+    assert fpage.locator(".msg.user").count() == 0  # nothing to send
+    fpage.get_by_label("Ihre Frage").fill("Hallo")
+    fpage.get_by_role("button", name="Senden").click()
+    fpage.locator(".msg.bot", has_text="Sie haben geschrieben: Hallo").wait_for()
+    assert fpage.errors == []
+    assert {r.split("/")[2].split(":")[0] for r in fpage.requests} == {"127.0.0.1"}
+
+
+def test_escape_closes_and_focus_returns_to_launcher(fpage, fake_site) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    fpage.keyboard.press("Escape")
+    launcher = fpage.get_by_role("button", name="Fragen? Hier chatten")
+    assert launcher.is_visible()
+    assert launcher.evaluate("b => b.getRootNode().activeElement === b")
+    assert launcher.get_attribute("aria-expanded") == "false"
+
+
+def test_no_serious_axe_violations_at_three_sizes(fpage, fake_site, fake, axe) -> None:  # noqa: ANN001
+    from tests.web.conftest import SCREENSHOT_DIR, run_axe
+
+    fpage.goto(fake_site)
+    fpage.get_by_role("button", name="Fragen? Hier chatten").click()
+    assert run_axe_serious(fpage, axe, run_axe) == []  # privacy notice
+    fpage.get_by_role("button", name="Einverstanden – Chat beginnen").click()
+    fpage.locator(".msg.bot", has_text="kein Mensch").wait_for(timeout=10_000)
+    fpage.get_by_role("button", name="Vorsorge").first.click()
+    fpage.locator(".msg.bot", has_text="Vorsorgevollmacht").wait_for()
+    sender = fpage.evaluate(
+        "() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]"
+    )
+    fake.advisor(
+        sender, "Hier ist Frau Schulz vom Seniorenbüro. Sie erreichen mich unter 0231 50-0."
+    )
+    fpage.locator(".msg.advisor").wait_for()
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    for index, name in enumerate(["Normale Schrift", "Große Schrift", "Sehr große Schrift"]):
+        fpage.get_by_role("button", name=name, exact=True).click()
+        fpage.wait_for_timeout(100)
+        fpage.screenshot(path=str(SCREENSHOT_DIR / f"fake-widget-size-{index}.png"))
+        assert run_axe_serious(fpage, axe, run_axe) == []
+
+
+def run_axe_serious(page, axe, run_axe) -> list[dict]:  # noqa: ANN001
+    return [v for v in run_axe(page, axe) if v["impact"] in ("serious", "critical")]
+
+
+def test_reply_while_closed_is_announced_on_the_launcher(fpage, fake_site, fake) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    fpage.get_by_role("button", name="Chat schließen").click()
+    sender = fpage.evaluate(
+        "() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]"
+    )
+    fake.advisor(sender, "Sind Sie noch da?")
+    launcher = fpage.get_by_role("button", name="Neue Nachricht – Chat öffnen")
+    launcher.wait_for(timeout=5_000)
+    launcher.click()
+    assert fpage.locator(".msg.advisor", has_text="Sind Sie noch da?").is_visible()
+    assert fpage.locator(".launcher").text_content() == "Fragen? Hier chatten"  # reset
