@@ -4,6 +4,9 @@ Run: python -m advisor   (port from QL_CONSOLE_PORT, Rasa URL/token from QL_RASA
 
 All state is in the database (tickets, sessions, notes, audit log) and the bot is reached only
 through Rasa's HTTP API, so several console instances can run side by side.
+
+The insight report (insight/web.py) is mounted at /insight; it reuses the console's session
+cookie and is open to the roles "municipality_admin" (own municipality) and "admin" (all).
 """
 
 from __future__ import annotations
@@ -26,7 +29,16 @@ from sanic.response import HTTPResponse
 from advisor import auth
 from advisor.rasa_api import RasaAPI, RasaError, transcript
 from handoff import service
-from handoff.models import PRIORITY_EMERGENCY, PRIORITY_PERSONAL_TOPIC, Advisor, Ticket, utcnow
+from handoff.models import (
+    PRIORITY_EMERGENCY,
+    PRIORITY_PERSONAL_TOPIC,
+    ROLE_LABELS,
+    Advisor,
+    Ticket,
+    utcnow,
+)
+from insight.web import ADMIN_ROLES as INSIGHT_ROLES
+from insight.web import create_blueprint as insight_blueprint
 from quartierslotse.settings import Settings, get_settings
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +53,7 @@ STATUS_LABELS = {"queued": "wartet", "open": "in Bearbeitung", "closed": "abgesc
 CALLBACK_LABELS = {"open": "offen", "done": "erledigt", "failed": "nicht erreicht"}
 AUDIT_LABELS = {
     "konto_angelegt": "Konto angelegt", "passwort_gesetzt": "Passwort gesetzt",
+    "rolle_gesetzt": "Rolle geändert",
     "angemeldet": "Angemeldet", "anmeldung_fehlgeschlagen": "Anmeldung fehlgeschlagen",
     "dienst_beginn": "Dienst begonnen", "dienst_ende": "Dienst beendet",
     "ticket_erstellt": "Anfrage eingereiht", "prioritaet_erhoeht": "Dringlichkeit erhöht",
@@ -71,6 +84,11 @@ def local_time(value: datetime | None) -> str:
 
     return value.replace(tzinfo=timezone.utc).astimezone(
         ZoneInfo(get_settings().timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def may_view_insight(advisor: Advisor | None) -> bool:
+    """Whether the console shows the link to the insight report (the blueprint checks again)."""
+    return advisor is not None and getattr(advisor, "role", "") in INSIGHT_ROLES
 
 
 def ticket_json(ticket: Ticket, advisor: Advisor, names: dict[int, str]) -> dict[str, Any]:
@@ -105,6 +123,8 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
                             autoescape=select_autoescape(["html"], default=True))
     templates.filters["local_time"] = local_time
     templates.filters["audit_label"] = lambda key: AUDIT_LABELS.get(key, key)
+    templates.filters["role_label"] = lambda key: ROLE_LABELS.get(key, key)
+    templates.globals["may_view_insight"] = may_view_insight
     rasa = RasaAPI(settings.rasa_url, settings.rasa_token)
 
     @app.after_server_stop
@@ -408,6 +428,20 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
 
+    # --- insight report (/insight) ----------------------------------------------------------
+    # The blueprint reads the console's session cookie itself and enforces the roles
+    # (advisors get its German 403 page); its pages send their own, stricter CSP (no script,
+    # server-rendered SVG charts, styles from /insight/static only).
+    app.blueprint(insight_blueprint(settings, login_url="/login"))
+
+    @app.on_response
+    async def _baseline_headers(_: Request, reply: HTTPResponse) -> None:
+        # security: headers every response should have, also those not rendered by `render`
+        # (static files, redirects, the insight blueprint); a page's own CSP is never replaced
+        for key, value in BASELINE_HEADERS.items():
+            if key not in reply.headers:
+                reply.headers[key] = value
+
     return app
 
 
@@ -420,6 +454,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+BASELINE_HEADERS = {key: SECURITY_HEADERS[key]
+                    for key in ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")}
 
 
 def main() -> None:

@@ -12,7 +12,15 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from handoff.db import session_scope
-from handoff.models import Advisor, AuditEntry, ConsoleSession, utcnow
+from handoff.models import (
+    ROLE_ADVISOR,
+    ROLE_LABELS,
+    ROLES,
+    Advisor,
+    AuditEntry,
+    ConsoleSession,
+    utcnow,
+)
 from handoff.service import audit, ensure_schema
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -45,8 +53,14 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"Unbekannte Rolle {role!r}. Erlaubt sind: {', '.join(ROLES)}.")
+
+
 def create_advisor(url: str, username: str, display_name: str, municipality: str,
-                   password: str) -> Advisor:
+                   password: str, role: str = ROLE_ADVISOR) -> Advisor:
+    _check_role(role)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.")
     ensure_schema(url)
@@ -54,10 +68,29 @@ def create_advisor(url: str, username: str, display_name: str, municipality: str
         if session.scalar(select(Advisor).where(Advisor.username == username)):
             raise ValueError(f"Den Benutzernamen {username!r} gibt es schon.")
         advisor = Advisor(username=username, display_name=display_name,
-                          municipality=municipality, password_hash=hash_password(password))
+                          municipality=municipality, password_hash=hash_password(password),
+                          role=role)
         session.add(advisor)
-        audit(session, "system", municipality, "konto_angelegt", detail=username)
+        audit(session, "system", municipality, "konto_angelegt",
+              detail=f"{username} ({ROLE_LABELS[role]})")
         return advisor
+
+
+def set_role(url: str, username: str, role: str) -> bool:
+    """Change an account's role; False if there is no such account. Takes effect with the next
+    request (the console reads the account on every request), no new log-in needed."""
+    _check_role(role)
+    ensure_schema(url)
+    with session_scope(url) as session:
+        advisor = session.scalar(select(Advisor).where(Advisor.username == username))
+        if advisor is None:
+            return False
+        if advisor.role != role:
+            old = advisor.role
+            advisor.role = role
+            audit(session, "system", advisor.municipality, "rolle_gesetzt",
+                  detail=f"{username}: {ROLE_LABELS.get(old, old)} → {ROLE_LABELS[role]}")
+        return True
 
 
 def set_password(url: str, username: str, password: str) -> bool:

@@ -1,4 +1,5 @@
-"""Tables of the handoff and the advisor console (own metadata, created with create_all)."""
+"""Tables of the handoff and the advisor console (own metadata, created with create_all;
+columns added later are added to existing tables by `handoff.service.ensure_schema`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ PRIORITY_EMERGENCY = 100
 PRIORITY_PERSONAL_TOPIC = 20
 PRIORITY_REQUEST = 10
 
+# Console account roles: "advisor" works the queue of its municipality; "municipality_admin"
+# additionally sees the insight report of its municipality; "admin" (operator of the whole
+# installation) sees the report of all municipalities.
+ROLE_ADVISOR = "advisor"
+ROLE_MUNICIPALITY_ADMIN = "municipality_admin"
+ROLE_ADMIN = "admin"
+ROLES = (ROLE_ADVISOR, ROLE_MUNICIPALITY_ADMIN, ROLE_ADMIN)
+ROLE_LABELS = {  # shown to users
+    ROLE_ADVISOR: "Beratung",
+    ROLE_MUNICIPALITY_ADMIN: "Kommune – Verwaltung",
+    ROLE_ADMIN: "Gesamtverwaltung",
+}
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -26,6 +40,7 @@ class Advisor(Base):
     display_name = Column(String(128), nullable=False)
     municipality = Column(String(128), nullable=False, index=True)
     password_hash = Column(String(255), nullable=False)
+    role = Column(String(32), nullable=False, default=ROLE_ADVISOR, server_default=ROLE_ADVISOR)
     active = Column(Boolean, nullable=False, default=True)
     on_duty = Column(Boolean, nullable=False, default=False)
     last_seen = Column(DateTime, nullable=True)

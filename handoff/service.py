@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from handoff.db import get_engine, session_scope
 from handoff.models import (
@@ -40,10 +43,35 @@ DEFAULT_CANNED_REPLIES = [
 ]
 
 
+# Columns added after a table was first released: create_all does not alter existing tables,
+# so ensure_schema adds them (there are no migrations for the handoff tables).
+# (table, column, DDL type and default valid on SQLite and PostgreSQL)
+ADDED_COLUMNS = (
+    ("handoff_advisors", "role", "VARCHAR(32) NOT NULL DEFAULT 'advisor'"),
+)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    for table, column, ddl in ADDED_COLUMNS:
+        if column in {c["name"] for c in inspect(engine).get_columns(table)}:
+            continue
+        if_not_exists = "IF NOT EXISTS " if engine.dialect.name == "postgresql" else ""
+        try:
+            with engine.begin() as conn:
+                conn.execute(sql_text(f"ALTER TABLE {table} ADD COLUMN {if_not_exists}{column} {ddl}"))
+        except DBAPIError:
+            # another process (console, action server) may have added it at the same time
+            if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
+                raise
+
+
 @lru_cache(maxsize=None)
 def ensure_schema(url: str) -> None:
-    """Create the handoff tables (idempotent) and seed the default canned replies."""
-    Base.metadata.create_all(get_engine(url))
+    """Create the handoff tables (idempotent), add columns that older databases lack, and seed
+    the default canned replies."""
+    engine = get_engine(url)
+    Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
     with session_scope(url) as session:
         if session.scalar(select(func.count(CannedReply.id))) == 0:
             for title, text in DEFAULT_CANNED_REPLIES:

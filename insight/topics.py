@@ -80,8 +80,6 @@ INTENT_LABELS: dict[str, str] = {
     "ask_opening_hours": "Öffnungszeiten",
     "inform_location": "Ortsangabe (Stadtteil, PLZ)",
     "request_human": "Wunsch nach einem Menschen",
-    "callback_request": "Rückruf erbeten",
-    "needs_personal_advice": "Braucht persönliche Beratung",
     "emergency": "Notfall",
     "out_of_scope": "Außerhalb des Angebots",
     "nlu_fallback": "Nicht verstanden",

@@ -38,6 +38,7 @@ from quartierslotse.settings import Settings, get_settings
 
 HERE = Path(__file__).resolve().parent
 ADMIN_ROLES = {"municipality_admin", "admin"}
+KNOWN_ROLES = {"advisor", *ADMIN_ROLES}  # = handoff.models.ROLES
 CONSOLE_COOKIE = "ql_console"
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -70,9 +71,12 @@ def scope(user: InsightUser) -> str | None:
 
 
 def _user_from_advisor(advisor: Any, csrf: str) -> InsightUser:
+    """The console account (handoff.models.Advisor) as an InsightUser; the role comes from the
+    account's `role` column, anything unknown counts as a plain advisor (no access)."""
+    role = getattr(advisor, "role", None) or "advisor"
     return InsightUser(
         name=getattr(advisor, "display_name", "") or getattr(advisor, "username", ""),
-        role=getattr(advisor, "role", None) or "advisor",
+        role=role if role in KNOWN_ROLES else "advisor",
         municipality=getattr(advisor, "municipality", "") or "",
         csrf_token=csrf or "",
     )
