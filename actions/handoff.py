@@ -5,8 +5,9 @@
   the office's phone/hours are given and a callback is offered.
 - action_emergency_handoff: runs after the emergency message (112); queues with the highest
   priority.
-- action_offer_personal_advice: topics that need a person (Widerspruch, Vollmacht bei Demenz):
-  the bot offers, the user decides.
+- Topics that need a person (Widerspruch, Vollmacht bei Demenz) are answered by the
+  ResponseSelector with a "Mit einem Menschen sprechen" button: the bot offers, the user
+  decides; action_request_human then queues them with a higher priority.
 - action_handoff_after_fallback: the bot failed to understand twice in a row.
 - validate_callback_form / action_submit_callback: callback with explicit consent.
 """
@@ -18,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -33,10 +34,17 @@ TOPIC_LABELS = {
     "ask_vorsorgevollmacht": "Vorsorgevollmacht",
     "ask_begegnung": "Begegnung",
     "ask_wohnen": "Wohnen",
-    "needs_personal_advice": "Persönliche Beratung",
     "emergency": "Notfall",
 }
-HANDOFF_INTENTS = {"request_human", "callback_request", "affirm", "deny", "nlu_fallback",
+# answers (retrieval intents) that need personal advice, with the topic the advisor sees
+PERSONAL_ADVICE_TOPICS = {
+    "ask_pflegegrad/widerspruch": "Widerspruch Pflegegrad",
+    "ask_vorsorgevollmacht/demenz": "Vollmacht bei Demenz",
+}
+CALLBACK_WISH = re.compile(
+    r"r(ü|ue|u)ck\s*-?\s*ruf|zur(ü|ue|u)ck\s*(zu)?\s*(ge)?ruf|\banruf|\bruf\w*\b.{0,40}\bzur(ü|ue|u)ck\b",
+    re.IGNORECASE)
+HANDOFF_INTENTS = {"request_human", "affirm", "deny", "nlu_fallback",
                    "greet", "thank", "goodbye", "bot_challenge", "out_of_scope"}
 RELATIVE_WORDS = re.compile(
     r"\b(meine[rmns]?|unsere[rmns]?)\s+(mutter|mama|vater|papa|eltern|frau|mann|oma|opa|"
@@ -49,6 +57,28 @@ PHONE_CHARS = re.compile(r"[\s/()\-.]")
 
 def _user_events(tracker: Tracker) -> list[dict[str, Any]]:
     return [event for event in tracker.events if event.get("event") == "user"]
+
+
+def answer_key(event: dict[str, Any]) -> str:
+    """The full retrieval intent ("ask_pflegegrad/widerspruch") the bot answered a message with."""
+    parse_data = event.get("parse_data") or {}
+    intent = (parse_data.get("intent") or {}).get("name") or ""
+    selected = (parse_data.get("response_selector") or {}).get(intent) or {}
+    return str((selected.get("response") or {}).get("intent_response_key") or "")
+
+
+def personal_advice_topic(tracker: Tracker) -> str | None:
+    """The personal-advice topic of the last topic question, if it was one."""
+    for event in reversed(_user_events(tracker)):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+        if intent in HANDOFF_INTENTS:
+            continue
+        return PERSONAL_ADVICE_TOPICS.get(answer_key(event))
+    return None
+
+
+def wants_callback(tracker: Tracker) -> bool:
+    return bool(CALLBACK_WISH.search(_last_user_text(tracker)))
 
 
 def conversation_facts(tracker: Tracker) -> dict[str, str]:
@@ -74,7 +104,7 @@ def conversation_facts(tracker: Tracker) -> dict[str, str]:
     if not municipality and place:
         municipality = municipality_for_place(settings.database_url, str(place))
     municipality = municipality or settings.default_municipality
-    topic = tracker.get_slot("handoff_topic") or ""
+    topic = personal_advice_topic(tracker) or ""
     if not topic:
         for event in reversed(users):
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
@@ -120,9 +150,12 @@ def contact_line(facts: dict[str, str]) -> str:
     return "Sie erreichen Ihre Stadtverwaltung über die Behördennummer 115."
 
 
+NOBODY_ON_DUTY = "Im Moment ist leider niemand aus der Beratung im Chat erreichbar."
+
+
 def no_duty_message(facts: dict[str, str]) -> str:
     return "\n".join([
-        "Im Moment ist leider niemand aus der Beratung im Chat erreichbar.",
+        NOBODY_ON_DUTY,
         contact_line(facts),
         "Wir können Sie auch zurückrufen. Möchten Sie das?",
     ])
@@ -138,9 +171,13 @@ def queue_conversation(
         facts["topic"] = "Notfall"
     advisors = service.advisors_on_duty(settings.database_url, facts["municipality"])
     if advisors == 0:
+        if not emergency and wants_callback(tracker):
+            # the user already asked for a callback: go straight to the callback form
+            dispatcher.utter_message(text="\n".join([NOBODY_ON_DUTY, contact_line(facts)]))
+            return [FollowupAction("callback_form")]
         dispatcher.utter_message(
             text=no_duty_message(facts),
-            buttons=[{"title": "Ja, bitte zurückrufen", "payload": "/callback_request"},
+            buttons=[{"title": "Ja, bitte zurückrufen", "payload": "/affirm"},
                      {"title": "Nein, danke", "payload": "/deny"}],
         )
         return []
@@ -168,7 +205,7 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        topic = tracker.get_slot("handoff_topic")
+        topic = personal_advice_topic(tracker)
         priority = PRIORITY_PERSONAL_TOPIC if topic else PRIORITY_REQUEST
         return queue_conversation(dispatcher, tracker, reason="topic" if topic else "request",
                                   priority=priority)
@@ -201,35 +238,9 @@ class ActionHandoffAfterFallback(Action):
         return []
 
 
-class ActionOfferPersonalAdvice(Action):
-    def name(self) -> str:
-        return "action_offer_personal_advice"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        text = _last_user_text(tracker).lower()
-        if "widerspruch" in text or "abgelehnt" in text or "einspruch" in text:
-            topic = "Widerspruch Pflegegrad"
-        elif "demenz" in text or "dement" in text or "alzheimer" in text:
-            topic = "Vollmacht bei Demenz"
-        else:
-            topic = "Persönliche Beratung"
-        dispatcher.utter_message(
-            text="Das ist eine Frage, die man am besten persönlich bespricht – "
-                 "es kommt auf Ihre Lage im Einzelnen an.\n"
-                 "Soll ich Sie mit einer Beraterin oder einem Berater verbinden?",
-            buttons=[{"title": "Ja, bitte verbinden", "payload": "/request_human"},
-                     {"title": "Nein, danke", "payload": "/deny"}],
-        )
-        return [SlotSet("handoff_topic", topic)]
-
-
 def normalise_phone(value: str) -> str | None:
     compact = PHONE_CHARS.sub("", value or "")
-    if compact.startswith("+"):
-        digits = compact[1:]
-    else:
-        digits = compact
+    digits = compact[1:] if compact.startswith("+") else compact
     if not digits.isdigit() or not 6 <= len(digits) <= 15:
         return None
     return " ".join((value or "").split())[:40]

@@ -33,8 +33,11 @@ def test_advisor_works_a_conversation_in_the_browser(console, make_user) -> None
         page.get_by_role("button", name="Dienst beginnen").click()
         page.get_by_text("Sie sind im Dienst.").wait_for()
         offer = user.say_text("Meine Mutter ist dement und hat keine Vollmacht. Was nun?")
-        assert "Soll ich Sie mit einer Beraterin" in offer
-        assert user.say("/request_human")[0]["handoff"] == "queued"  # the button "Ja, bitte verbinden"
+        # the answer on Vollmacht and dementia offers a person; the user decides
+        assert "Betreuungsgericht" in offer
+        assert "Möchten Sie mit einem Menschen aus der Beratung sprechen?" in offer
+        # the answer's button "Mit einem Menschen sprechen"
+        assert user.say("/request_human")[0]["handoff"] == "queued"
 
         # the waiting conversation is in the live queue
         row = page.locator("tr.ticket", has_text="Vollmacht bei Demenz")
@@ -42,7 +45,7 @@ def test_advisor_works_a_conversation_in_the_browser(console, make_user) -> None
         row.get_by_role("button", name="Übernehmen").click()
         page.get_by_role("heading", name="Verlauf").wait_for()
         page.locator(".msg.user", has_text="Meine Mutter ist dement").wait_for()
-        page.locator(".msg.user", has_text="Ja, bitte verbinden (Knopf)").wait_for()
+        page.locator(".msg.user", has_text="Mit einem Menschen sprechen (Knopf)").wait_for()
         assert user.wait_for("system")["handoff"] == "advisor_joined"
 
         # a canned reply, then an own reply

@@ -77,9 +77,9 @@ def test_callback_when_nobody_is_on_duty(console, make_user) -> None:
     assert "niemand" in text and "zurückrufen" in text
     assert "0208 8253967" in text  # the city's number from the knowledge base
     buttons = [b for m in reply for b in m.get("buttons", [])]
-    assert {"title": "Ja, bitte zurückrufen", "payload": "/callback_request"} in buttons
+    assert {"title": "Ja, bitte zurückrufen", "payload": "/affirm"} in buttons
 
-    assert "Telefonnummer" in user.say_text("/callback_request")
+    assert "Telefonnummer" in user.say_text("/affirm")
     assert "Diese Telefonnummer habe ich nicht erkannt" in user.say_text("weiß ich nicht")
     assert "Wann passt es Ihnen" in user.say_text("0208 / 123 456")
     consent = user.say_text("morgen Vormittag")
@@ -95,7 +95,8 @@ def test_callback_when_nobody_is_on_duty(console, make_user) -> None:
 def test_callback_needs_consent(console, make_user) -> None:
     user = make_user("Mülheim")
     user.say("Ich will mit einem echten Menschen reden")
-    user.say("/callback_request")
+    # asking for a callback in words goes straight to the callback form
+    assert "Telefonnummer" in user.say_text("Rufen Sie mich bitte zurück")
     user.say("0208 765432")
     user.say("heute Nachmittag")
     answer = user.say_text("/deny")

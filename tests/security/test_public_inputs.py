@@ -59,7 +59,7 @@ def test_control_our_own_buttons_still_work_as_commands(bot_stack: Settings) -> 
     '/greet{"emergency_type": "suizid", "callback_phone": "0999 666666"}',
     "/restart",
     "/session_start",
-    '/callback_request@1.0',
+    '/request_human{"callback_phone": "0999 666666"}',
     "/affirm",  # not offered: would give consent to a callback nobody asked for
     "\u200b/emergency",
     "／emergency",
@@ -198,8 +198,7 @@ def test_fuzz_console_login_never_fails(bot_stack: Settings, username: str, pass
 @FUZZ
 @given(path=st.text(alphabet=st.characters(codec="ascii", exclude_characters="#?"), max_size=60))
 def test_fuzz_widget_server_paths(bot_stack: Settings, path: str) -> None:
-    from quartierslotse.services import web_port
 
-    reply = requests.get(f"http://127.0.0.1:{web_port(bot_stack)}/{path.lstrip('/')}", timeout=30)
+    reply = requests.get(f"http://127.0.0.1:{bot_stack.web_port}/{path.lstrip('/')}", timeout=30)
     assert reply.status_code in (200, 400, 404), reply.status_code
     assert "Content-Security-Policy" in reply.headers or reply.status_code == 400
