@@ -27,6 +27,7 @@ from channels.outbox import Outbox, clean_buttons
 from quartierslotse.settings import get_settings
 
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_MESSAGE_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (BIGINT) can compare with
 MAX_MESSAGE_LENGTH = 4000
 
 _outboxes: dict[str, Outbox] = {}
@@ -175,10 +176,14 @@ class WebchatInput(InputChannel):
                 after = int(request.args.get("after", "0"))
             except ValueError:
                 return _error("Parameter 'after' muss eine ganze Zahl sein.")
+            if not 0 <= after <= MAX_MESSAGE_ID:
+                return _error("Parameter 'after' liegt außerhalb des gültigen Bereichs.")
             try:
                 timeout = min(float(request.args.get("timeout", self.poll_seconds)),
                               self.poll_seconds)
             except ValueError:
+                timeout = self.poll_seconds
+            if timeout != timeout:  # NaN
                 timeout = self.poll_seconds
             found = await self.outbox.wait_after(sender, after, max(timeout, 0.0))
             return response.json({"messages": found})
