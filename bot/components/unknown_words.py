@@ -1,0 +1,128 @@
+"""Falls back when a message contains no word the assistant was ever trained on.
+
+DIET and the char n-gram features always pick *some* intent, often with high confidence:
+"blub blub" looked like an emergency, "asdfgh" like a "yes". A message in which not a single
+word is known (from the training examples, synonyms and lookup tables, allowing one typo in
+longer words) and in which no entity was found cannot have been understood, so this component
+sets `nlu_fallback` and the bot asks the user to rephrase. Numbers count as known words.
+It runs before the emergency keyword net, which still wins for danger words.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.emergency_keywords import _within_one_edit, normalise
+
+FALLBACK_INTENT = "nlu_fallback"
+INTENT_RANKING_KEY = "intent_ranking"
+VOCABULARY_FILE = "vocabulary.json"
+MIN_FUZZY_LENGTH = 5  # shorter words must match exactly ("blub" is not "blut")
+
+
+def words(text: str) -> list[str]:
+    return [word for word in normalise(text).split() if word.strip("!")]
+
+
+class Vocabulary:
+    """Known words, indexed by length for the one-typo look-up."""
+
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+        self.by_length: dict[int, list[str]] = defaultdict(list)
+        for word in known:
+            self.by_length[len(word)].append(word)
+
+    def knows(self, word: str) -> bool:
+        word = word.strip("!")
+        if word in self.known or word.isdigit():
+            return True
+        if len(word) < MIN_FUZZY_LENGTH:
+            return False
+        return any(
+            _within_one_edit(word, candidate)
+            for length in (len(word) - 1, len(word), len(word) + 1)
+            for candidate in self.by_length.get(length, ())
+        )
+
+
+def training_vocabulary(training_data: TrainingData) -> set[str]:
+    texts = [example.get(TEXT) or "" for example in training_data.training_examples]
+    for lookup in training_data.lookup_tables:
+        elements = lookup.get("elements")
+        if isinstance(elements, list):
+            texts.extend(str(element) for element in elements)
+    texts.extend(training_data.entity_synonyms)
+    texts.extend(training_data.entity_synonyms.values())
+    return {word for text in texts for word in words(text)}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class UnknownWordsFallback(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource,
+                 vocabulary: Vocabulary | None = None) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vocabulary = vocabulary or Vocabulary(set())
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> UnknownWordsFallback:
+        return cls(model_storage, resource)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> UnknownWordsFallback:
+        with model_storage.read_from(resource) as directory:
+            known = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        return cls(model_storage, resource, Vocabulary(set(known)))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        known = training_vocabulary(training_data)
+        self._vocabulary = Vocabulary(known)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(
+                json.dumps(sorted(known), ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if self.understands_nothing(message):
+                forced = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
+                           if entry.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
+                message.set(INTENT, forced, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+        return messages
+
+    def understands_nothing(self, message: Message) -> bool:
+        text = message.get(TEXT) or ""
+        if text.startswith("/") or message.get(ENTITIES):
+            return False  # button payloads; a recognised place, postal code, …
+        tokens = words(text)
+        return bool(tokens) and not any(self._vocabulary.knows(token) for token in tokens)
