@@ -171,9 +171,29 @@ def render_nginx_site(
     console_server: str = "",
     console_port: int = 0,
     web_server: str = "",
+    api_listen: str = "",
 ) -> str:
-    """The site configuration (upstreams + servers) from the shared template."""
+    """The site configuration (upstreams + servers) from the shared template.
+    `api_listen`: the internal listener (e.g. "127.0.0.1:8002") for Rasa's HTTP API, used by
+    the console and operators; never the public port."""
     template = NGINX_TEMPLATE.read_text()
+    api_block = ""
+    if api_listen:
+        api_block = (
+            "# Internal only: Rasa's HTTP API (token-protected by Rasa) for the console.\n"
+            "server {\n"
+            f"    listen {api_listen};\n"
+            "    proxy_next_upstream error timeout http_502 http_503;\n"
+            "    proxy_connect_timeout 2s;\n"
+            "    location /webhooks/action_guard/ {\n"
+            "        return 403;\n"
+            "    }\n"
+            "    location / {\n"
+            "        proxy_pass http://rasa;\n"
+            "        include quartierslotse_proxy_headers;\n"
+            "    }\n"
+            "}\n"
+        )
     console_block = ""
     if console_server and console_port:
         console_block = (
@@ -198,6 +218,7 @@ def render_nginx_site(
             f"    server {server} max_fails=1 fail_timeout=5s;" for server in rasa_servers))
         .replace("@WEB_UPSTREAM@", web_upstream)
         .replace("@WEB_LOCATION@", web_location)
+        .replace("@API_BLOCK@", api_block)
         .replace("@CONSOLE_BLOCK@", console_block)
     )
 
@@ -212,7 +233,7 @@ def render_compose_nginx() -> str:
               "`python -m quartierslotse.topology render-nginx`; do not edit.\n")
     return header + render_nginx_site(
         80, ["rasa-1:5005", "rasa-2:5005"], console_server="console:5080", console_port=8001,
-        web_server="widget:8080")
+        web_server="widget:8080", api_listen="8002")
 
 
 def write_local_nginx(directory: Path, site: str) -> Path:
@@ -260,6 +281,7 @@ class Cluster:
     replica_settings: list[Settings]
     services: dict[str, tuple[Service, Settings]]
     log_dir: Path
+    api_url: str = ""  # nginx's internal listener for Rasa's HTTP API (console, operators)
     broker_queue: str = ""
     running: dict[str, RunningService] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -378,7 +400,7 @@ def build_cluster(
 
     table: dict[str, tuple[Service, Settings]] = {
         "Action-Server": (services.action_server(settings), settings)}
-    credentials = write_credentials(settings, var_dir / "credentials.yml")
+    credentials = write_credentials(settings, var_dir / "credentials.yml", resilient=True)
     replica_settings = []
     for index in range(replicas):
         replica = replace(settings, rasa_port=free_port())
@@ -390,10 +412,12 @@ def build_cluster(
                           env={**service.env, **RASA_ENV})
         table[f"Rasa-{index + 1}"] = (service, replica)
     console = web = ""
+    api_port = free_port()
     if extras:
         internal = free_port()
         console_settings = replace(settings, console_port=internal,
-                                   console_url=f"http://127.0.0.1:{internal}")
+                                   console_url=f"http://127.0.0.1:{internal}",
+                                   rasa_url=f"http://127.0.0.1:{api_port}")
         console_service = services.console_server(console_settings)
         table["Beratungskonsole"] = (
             replace(console_service, public_url=settings.console_url), console_settings)
@@ -404,10 +428,11 @@ def build_cluster(
     site = render_nginx_site(
         settings.rasa_port, [f"127.0.0.1:{r.rasa_port}" for r in replica_settings],
         console_server=console, console_port=settings.console_port if extras else 0,
-        web_server=web)
+        web_server=web, api_listen=f"127.0.0.1:{api_port}")
     conf = write_local_nginx(var_dir / "nginx", site)
     table["nginx"] = (nginx_service(conf, settings.rasa_port), settings)
     return Cluster(settings, replica_settings, table, var_dir / "logs",
+                   api_url=f"http://127.0.0.1:{api_port}",
                    broker_queue=broker_queue if broker else "")
 
 
@@ -469,7 +494,8 @@ def _exec(args: argparse.Namespace) -> int:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if args.service == "rasa":
         endpoints = write_endpoints(settings, settings.var_dir / "endpoints.yml", resilient=True)
-        credentials = write_credentials(settings, settings.var_dir / "credentials.yml")
+        credentials = write_credentials(settings, settings.var_dir / "credentials.yml",
+                                        resilient=True)
         service = services.rasa_server(settings, training.model_path(settings), endpoints,
                                        credentials)
     elif args.service == "actions":

@@ -59,9 +59,26 @@ def assert_turns_not_interleaved(events: list[dict]) -> None:
     assert not open_turn, "the last turn did not finish"
 
 
+def test_public_proxy_serves_the_channels_but_not_the_api(cluster: topology.Cluster) -> None:
+    token = cluster.settings.rasa_token
+    for path in (f"/conversations/nobody/tracker?token={token}", f"/status?token={token}",
+                 "/version", "/webhooks/action_guard/webhook", "/webhooks/callback/webhook"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(cluster.url + path, timeout=10)
+        assert refused.value.code == 404, path
+    # the channels are public ...
+    assert RestChat(cluster.url).say_text("Hallo")
+    # ... and the API is served on the internal listener only, with the token
+    with urllib.request.urlopen(f"{cluster.api_url}/status?token={token}", timeout=10) as reply:
+        assert reply.status == 200
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{cluster.api_url}/status", timeout=10)
+    assert refused.value.code == 401
+
+
 def test_guard_path_is_closed_to_the_outside(cluster: topology.Cluster) -> None:
     request = urllib.request.Request(
-        cluster.url + GUARD_PATH, data=b"{}", headers={"Content-Type": "application/json"})
+        cluster.api_url + GUARD_PATH, data=b"{}", headers={"Content-Type": "application/json"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
