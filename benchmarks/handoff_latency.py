@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from advisor import auth  # noqa: E402
 from quartierslotse import processes, training  # noqa: E402
 from quartierslotse.devserver import prepare_runtime  # noqa: E402
-from quartierslotse.services import console_url, default_services  # noqa: E402
+from quartierslotse.services import default_services  # noqa: E402
 from quartierslotse.settings import Settings, get_settings  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.support.handoff import ConsoleClient, WebchatUser  # noqa: E402
@@ -93,14 +93,14 @@ def main() -> None:
                             # one sender sends 200 messages: lift the public-channel limits
                             rate_limit_messages=100_000, rate_limit_per_ip=100_000)
         model = training.ensure_trained(settings)
-        endpoints = prepare_runtime(settings)
-        running = processes.start_all(default_services(settings, model, endpoints), settings,
+        files = prepare_runtime(settings)
+        running = processes.start_all(default_services(settings, model, files), settings,
                                       settings.var_dir / "logs", timeout=600)
         try:
             password = secrets.token_urlsafe(12)
             auth.create_advisor(settings.database_url, "bench", "Bench Beratung", "Dortmund",
                                 password)
-            advisor = ConsoleClient(console_url(settings))
+            advisor = ConsoleClient(settings.console_url)
             advisor.login("bench", password)
             advisor.start_duty()
             user = WebchatUser(settings.rasa_url, "Dortmund")

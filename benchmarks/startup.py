@@ -59,10 +59,11 @@ def main() -> None:
         started = time.monotonic()
         model = training.ensure_trained(settings, force=args.retrain)
         print(f"training (forced={args.retrain}): {time.monotonic() - started:.1f} s")
-        endpoints = prepare_runtime(settings)
+        files = prepare_runtime(settings)
         actions = processes.start(action_server(settings), settings, settings.var_dir)
         processes.wait_healthy(actions)
-        rasa = processes.start(rasa_server(settings, model, endpoints), settings, settings.var_dir)
+        rasa_service = rasa_server(settings, model, files.endpoints, files.credentials)
+        rasa = processes.start(rasa_service, settings, settings.var_dir)
         started = time.monotonic()
         try:
             _wait_model_loaded(settings.rasa_url, settings.rasa_token)

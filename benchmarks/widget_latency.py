@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from quartierslotse import processes, training  # noqa: E402
 from quartierslotse.devserver import prepare_runtime  # noqa: E402
-from quartierslotse.services import default_services, web_port  # noqa: E402
+from quartierslotse.services import default_services  # noqa: E402
 from quartierslotse.settings import Settings, get_settings  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
@@ -122,11 +122,11 @@ def main() -> None:
                             action_port=free_port(), web_port=free_port(),
                             rasa_token=secrets.token_hex(8))
         model = training.ensure_trained(settings)
-        endpoints = prepare_runtime(settings)
-        running = processes.start_all(default_services(settings, model, endpoints), settings,
+        files = prepare_runtime(settings)
+        running = processes.start_all(default_services(settings, model, files), settings,
                                       settings.var_dir / "logs")
         try:
-            samples, lost = measure(f"http://127.0.0.1:{web_port(settings)}/", args.messages)
+            samples, lost = measure(f"http://127.0.0.1:{settings.web_port}/", args.messages)
         finally:
             processes.stop_all(running)
     if not samples:

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+
+# area -> (module with main(argv) -> int, what it does)
+AREAS = {
+    "knowledge": ("knowledge.cli", "Wissensdatenbank: init, import, validate, export"),
+    "advisor": ("advisor.cli", "Beratungskonsole: Konten anlegen und verwalten"),
+    "insight": ("insight.__main__", "Auswertung: ingest, export, review-export"),
+}
+
+
+def usage() -> str:
+    lines = ["Verwendung: quartierslotse <Bereich> <Befehl> …", "", "Bereiche:"]
+    lines += [f"  {name:<10} {about}" for name, (_, about) in AREAS.items()]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print("Verwendung: quartierslotse knowledge {init,import,validate,export} …")
+        print(usage())
         return 0
     area, rest = args[0], args[1:]
-    if area == "knowledge":
-        from knowledge.cli import main as knowledge_main
-
-        return knowledge_main(rest)
-    print(f"Unbekannter Bereich: {area!r}. Verfügbar: knowledge", file=sys.stderr)
-    return 2
+    if area not in AREAS:
+        print(f"Unbekannter Bereich: {area!r}.\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(AREAS[area][0])
+    return int(module.main(rest) or 0)
 
 
 if __name__ == "__main__":

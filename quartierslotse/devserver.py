@@ -5,21 +5,23 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from pathlib import Path
 
 from quartierslotse import nlp, processes, training
-from quartierslotse.rasa_endpoints import write_endpoints
-from quartierslotse.services import default_services
+from quartierslotse.rasa_endpoints import write_credentials, write_endpoints
+from quartierslotse.services import RasaFiles, default_services
 from quartierslotse.settings import Settings, get_settings
 
 
-def prepare_runtime(settings: Settings) -> Path:
-    """Databases and Rasa endpoints for `settings`; returns the endpoints file."""
+def prepare_runtime(settings: Settings) -> RasaFiles:
+    """Databases, Rasa endpoints and channel credentials for `settings`."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     from knowledge.setup import ensure_database
 
     ensure_database(settings.database_url)
-    return write_endpoints(settings, settings.var_dir / "endpoints.yml")
+    return RasaFiles(
+        endpoints=write_endpoints(settings, settings.var_dir / "endpoints.yml"),
+        credentials=write_credentials(settings, settings.var_dir / "credentials.yml"),
+    )
 
 
 def main() -> None:
@@ -30,8 +32,7 @@ def main() -> None:
     settings = get_settings()
     nlp.build_pipeline(settings.spacy_model_path, nlp.known_place_names())
     model = training.ensure_trained(settings)
-    endpoints = prepare_runtime(settings)
-    services = default_services(settings, model, endpoints)
+    services = default_services(settings, model, prepare_runtime(settings))
     print("Starte Quartierslotse …")
     started = time.monotonic()
     running = processes.start_all(services, settings, settings.var_dir / "logs")

@@ -64,7 +64,8 @@ def event_broker_config(broker_url: str) -> dict[str, Any] | None:
             # "?queue=name" selects another queue (tests use their own)
             "queues": [parse_qs(parts.query).get("queue", ["quartierslotse_events"])[0]],
         }
-    return {"type": "SQL", **{k: v for k, v in tracker_store_config(broker_url).items() if k != "type"}}
+    store = tracker_store_config(broker_url)
+    return {"type": "SQL", **{key: value for key, value in store.items() if key != "type"}}
 
 
 def render_endpoints(settings: Settings, resilient: bool = False) -> dict[str, Any]:
@@ -111,21 +112,27 @@ def _make_resilient(settings: Settings, endpoints: dict[str, Any]) -> None:
         store["type"] = "quartierslotse.resilience.ResilientSQLTrackerStore"
 
 
-def render_credentials(settings: Settings, base: Path | None = None) -> dict[str, Any]:
-    """The project's channels (bot/credentials.yml) plus the ActionGuard channel."""
+def render_credentials(settings: Settings, resilient: bool = False,
+                       base: Path | None = None) -> dict[str, Any]:
+    """The project's channels (bot/credentials.yml), Telegram when a token is configured, and
+    the ActionGuard channel for the resilient (multi-replica) setup."""
     from quartierslotse.settings import PROJECT_ROOT
 
     base = base or PROJECT_ROOT / "bot" / "credentials.yml"
     credentials = yaml.safe_load(base.read_text()) or {}
-    credentials["quartierslotse.resilience.ActionGuard"] = {
-        "upstream": settings.action_server_url,
-        "timeout": settings.action_timeout,
-    }
+    if settings.telegram_token:
+        # all values come from the QL_TELEGRAM_* settings (channels/telegram.py)
+        credentials["channels.telegram.TelegramInput"] = {}
+    if resilient:
+        credentials["quartierslotse.resilience.ActionGuard"] = {
+            "upstream": settings.action_server_url,
+            "timeout": settings.action_timeout,
+        }
     return credentials
 
 
-def write_credentials(settings: Settings, path: Path) -> Path:
+def write_credentials(settings: Settings, path: Path, resilient: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(render_credentials(settings), sort_keys=False,
+    path.write_text(yaml.safe_dump(render_credentials(settings, resilient), sort_keys=False,
                                    allow_unicode=True))
     return path

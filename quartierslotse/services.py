@@ -63,39 +63,11 @@ def rasa_server(
     )
 
 
-_console_ports: dict[str, int] = {}
-
-
-def console_port(settings: Settings) -> int:
-    """The console's port. Test stacks (own var dir, port left at its default) get a free port,
-    remembered per var dir, so parallel test sessions do not collide."""
-    from quartierslotse.settings import ENV_NAMES
-
-    default = Settings.__dataclass_fields__["console_port"].default
-    local = settings.var_dir.resolve() == (PROJECT_ROOT / "var").resolve()
-    if local or settings.console_port != default or os.environ.get(ENV_NAMES["console_port"]):
-        return settings.console_port
-    key = str(settings.var_dir)
-    if key not in _console_ports:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            _console_ports[key] = int(sock.getsockname()[1])
-    return _console_ports[key]
-
-
-def console_url(settings: Settings) -> str:
-    if settings.console_port != console_port(settings):
-        return f"http://127.0.0.1:{console_port(settings)}"
-    return settings.console_url
-
-
 def console_server(settings: Settings) -> Service:
     """The advisor console (advisor/). In the local default run (var/ in the project) a demo
     advisor gets a fresh generated password on every start; it is shown with the URL."""
-    port = console_port(settings)
-    public_url = console_url(settings)
+    port = settings.console_port
+    public_url = settings.console_url
     demo_name = settings.console_demo_advisor or (
         "demo" if settings.var_dir.resolve() == (PROJECT_ROOT / "var").resolve() else "")
     if demo_name:
@@ -115,29 +87,9 @@ def console_server(settings: Settings) -> Service:
     )
 
 
-_web_ports: dict[str, int] = {}
-
-
-def web_port(settings: Settings) -> int:
-    """The demo page's port. Test stacks (own var dir, port left at its default) get a free
-    port, remembered per var dir, so parallel sessions and `make run` do not collide."""
-    default = Settings.__dataclass_fields__["web_port"].default
-    local = settings.var_dir.resolve() == (PROJECT_ROOT / "var").resolve()
-    if local or settings.web_port != default:
-        return settings.web_port
-    key = str(settings.var_dir)
-    if key not in _web_ports:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            _web_ports[key] = int(sock.getsockname()[1])
-    return _web_ports[key]
-
-
 def web_server(settings: Settings) -> Service:
     """The demo city page with the chat widget (web/, `python -m web.server`)."""
-    port = web_port(settings)
+    port = settings.web_port
     return Service(
         name="Demo-Seite",
         command=[*_python_tool("web.server"), "--port", str(port)],
@@ -146,8 +98,17 @@ def web_server(settings: Settings) -> Service:
     )
 
 
-def default_services(settings: Settings, model: Path, endpoints: Path) -> list[Service]:
-    return [action_server(settings), rasa_server(settings, model, endpoints),
+@dataclass(frozen=True)
+class RasaFiles:
+    """The endpoints and credentials files rendered for one Rasa server."""
+
+    endpoints: Path
+    credentials: Path
+
+
+def default_services(settings: Settings, model: Path, files: RasaFiles) -> list[Service]:
+    return [action_server(settings),
+            rasa_server(settings, model, files.endpoints, files.credentials),
             console_server(settings), web_server(settings)]
 
 

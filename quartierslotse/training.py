@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from quartierslotse.settings import PROJECT_ROOT, Settings
+from security import hardening
 
 MODEL_NAME = "quartierslotse"
 TRAINING_INPUTS = ("bot/config.yml", "bot/domain", "data")
@@ -25,7 +27,8 @@ def training_fingerprint(spacy_model: Path) -> str:
     if stamp.exists():
         paths.append(stamp)
     for path in paths:
-        digest.update(str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path).encode())
+        name = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+        digest.update(str(name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -50,9 +53,9 @@ def _train_if_changed(settings: Settings, force: bool) -> Path:
     target = model_path(settings)
     fingerprint_file = settings.model_dir / f"{MODEL_NAME}.fingerprint"
     fingerprint = training_fingerprint(settings.spacy_model_path)
-    if not force and target.exists() and fingerprint_file.exists():
-        if fingerprint_file.read_text().strip() == fingerprint:
-            return target
+    if (not force and target.exists() and fingerprint_file.exists()
+            and fingerprint_file.read_text().strip() == fingerprint):
+        return target
     started = time.monotonic()
     subprocess.run(
         [
@@ -65,6 +68,7 @@ def _train_if_changed(settings: Settings, force: bool) -> Path:
             "--force",
         ],
         cwd=PROJECT_ROOT,
+        env={**os.environ, **hardening.process_env()},  # no telemetry to third parties
         check=True,
     )
     fingerprint_file.write_text(fingerprint)

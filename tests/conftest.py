@@ -31,7 +31,12 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         model_dir=base.model_dir,
         rasa_port=free_port(),
         action_port=free_port(),
+        console_port=free_port(),
+        web_port=free_port(),
         rasa_token="test-token",
+        # every test client is 127.0.0.1: the per-IP limit is tested on its own
+        # (tests/security/test_rate_limit.py); the per-conversation limit stays as configured
+        rate_limit_per_ip=1_000_000,
     )
 
 
@@ -44,8 +49,8 @@ def trained_model(stack_settings: Settings) -> Path:
 @pytest.fixture(scope="session")
 def bot_stack(stack_settings: Settings, trained_model: Path) -> Iterator[Settings]:
     """Rasa server and action server, started once per session on free ports."""
-    endpoints = prepare_runtime(stack_settings)
-    services = default_services(stack_settings, trained_model, endpoints)
+    files = prepare_runtime(stack_settings)
+    services = default_services(stack_settings, trained_model, files)
     running = processes.start_all(services, stack_settings, stack_settings.var_dir / "logs")
     try:
         yield stack_settings

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from quartierslotse.rasa_endpoints import render_endpoints
+from quartierslotse.rasa_endpoints import render_credentials, render_endpoints
 from quartierslotse.settings import ENV_NAMES, Settings, settings_from_env
 
 
@@ -54,3 +54,26 @@ def test_default_endpoints_have_no_lock_store_or_broker(tmp_path: Path) -> None:
     assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
     assert "lock_store" not in endpoints
     assert "event_broker" not in endpoints
+
+
+def test_telegram_channel_is_only_enabled_with_a_token() -> None:
+    without = render_credentials(Settings())
+    assert "rest" in without and "channels.webchat.WebchatInput" in without
+    assert "channels.telegram.TelegramInput" not in without
+    with_token = render_credentials(Settings(telegram_token="123:abc"))
+    assert "channels.telegram.TelegramInput" in with_token
+
+
+def test_action_guard_channel_only_in_the_resilient_setup() -> None:
+    assert "quartierslotse.resilience.ActionGuard" not in render_credentials(Settings())
+    guard = render_credentials(Settings(action_port=6055), resilient=True)
+    assert guard["quartierslotse.resilience.ActionGuard"]["upstream"] == (
+        "http://127.0.0.1:6055/webhook")
+
+
+def test_readme_documents_every_setting() -> None:
+    from quartierslotse.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    missing = [name for name in ENV_NAMES.values() if f"`{name}`" not in readme]
+    assert missing == []

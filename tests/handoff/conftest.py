@@ -16,7 +16,7 @@ import pytest
 
 from advisor import auth
 from quartierslotse import processes
-from quartierslotse.services import console_server, console_url
+from quartierslotse.services import console_server
 from quartierslotse.settings import Settings, get_settings
 from tests.support.handoff import ConsoleClient
 
@@ -46,7 +46,7 @@ class Console:
 @pytest.fixture(scope="session")
 def console(bot_stack: Settings) -> Console:
     """The console started with the bot stack (Rasa with token, action server)."""
-    return Console(console_url(bot_stack), bot_stack)
+    return Console(bot_stack.console_url, bot_stack)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +61,7 @@ def console_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     running = processes.start_all([console_server(settings)], settings,
                                   settings.var_dir / "logs", timeout=60)
     try:
-        yield Console(console_url(settings), settings)
+        yield Console(settings.console_url, settings)
     finally:
         processes.stop_all(running)
 

@@ -12,9 +12,7 @@ from quartierslotse.settings import Settings
 
 
 def console_base(settings: Settings) -> str:
-    from quartierslotse.services import console_url
-
-    return console_url(settings).split()[0].rstrip("/")
+    return settings.console_url.split()[0].rstrip("/")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from quartierslotse import processes
-from quartierslotse.services import web_port, web_server
+from quartierslotse.services import web_server
 from quartierslotse.settings import PROJECT_ROOT, Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,7 +74,7 @@ def demo_site(bot_stack: Settings) -> Iterator[str]:
         running = processes.start(service, bot_stack, bot_stack.var_dir / "logs")
         processes.wait_healthy(running, timeout=60)
     try:
-        yield f"http://127.0.0.1:{web_port(bot_stack)}/"
+        yield f"http://127.0.0.1:{bot_stack.web_port}/"
     finally:
         if running is not None:
             processes.stop(running)
