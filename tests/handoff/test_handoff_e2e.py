@@ -124,9 +124,6 @@ def test_emergency_jumps_the_queue(console, make_user, bot_stack) -> None:
     assert len([t for t in queue if t["status"] == "queued"]) == 2
 
 
-@pytest.mark.xfail(reason="gibberish often ends in Rasa's core fallback (action_default_fallback), "
-                          "which reverts the user turn, so the two-fallback rule cannot see it; "
-                          "needs a counting action_default_fallback", strict=False)
 def test_two_misunderstandings_in_a_row_offer_a_person(make_user) -> None:
     user = make_user("Dortmund")
     first = user.say_text("qqq zzz xxyy")

@@ -69,9 +69,6 @@ def shared() -> dict:
     return {}
 
 
-@pytest.mark.xfail(reason="advisor message injected through the API does not reach the widget "
-                   "in this run (typed payloads pass); under investigation, see docs/security.md",
-                   strict=False)
 def test_widget_renders_hostile_text_inert(page, demo_site: str, bot_stack: Settings,  # noqa: F811
                                            shared: dict) -> None:
     dialogs = _watch_dialogs(page)
@@ -120,9 +117,6 @@ def test_widget_renders_hostile_text_inert(page, demo_site: str, bot_stack: Sett
     assert all(payload in state["texts"] for payload in PAYLOADS)
 
 
-@pytest.mark.xfail(reason="the transcript of the widget conversation does not appear in the console "
-                   "in this run (queue passes); under investigation, see docs/security.md",
-                   strict=False)
 def test_console_renders_hostile_text_inert(browser, bot_stack: Settings,  # noqa: F811
                                             shared: dict) -> None:
     sender = shared.get("sender")
