@@ -23,7 +23,9 @@ from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import office_messages
 from actions.formatting import day_label, time_range
+from actions.offices import ActionAskPlace, ValidatePlaceMixin
 from handoff import service
 from handoff.contact import municipality_for_place, office_contact
 from handoff.models import PRIORITY_EMERGENCY, PRIORITY_PERSONAL_TOPIC, PRIORITY_REQUEST
@@ -44,6 +46,7 @@ PERSONAL_ADVICE_TOPICS = {
 CALLBACK_WISH = re.compile(
     r"r(ü|ue|u)ck\s*-?\s*ruf|zur(ü|ue|u)ck\s*(zu)?\s*(ge)?ruf|\banruf|\bruf\w*\b.{0,40}\bzur(ü|ue|u)ck\b",
     re.IGNORECASE)
+HANDOFF_PLACE_FORM = "handoff_place_form"
 HANDOFF_INTENTS = {"request_human", "affirm", "deny", "nlu_fallback",
                    "greet", "thank", "goodbye", "bot_challenge", "out_of_scope"}
 RELATIVE_WORDS = re.compile(
@@ -131,6 +134,17 @@ def _last_user_text(tracker: Tracker) -> str:
     return str(users[-1].get("text") or "") if users else ""
 
 
+def request_text(tracker: Tracker) -> str:
+    """The preview for the queue: the message that asked for a person, not a place given
+    afterwards nor a button payload; else the user's last typed message."""
+    typed = [event for event in _user_events(tracker)
+             if not str(event.get("text") or "").startswith("/")]
+    for event in reversed(typed):
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "request_human":
+            return str(event.get("text") or "")
+    return str(typed[-1].get("text") or "") if typed else ""
+
+
 def contact_line(facts: dict[str, str]) -> str:
     """Office phone and next consultation hours, else the city hotline, else 115."""
     settings = get_settings()
@@ -169,6 +183,12 @@ def queue_conversation(
     facts = conversation_facts(tracker)
     if emergency:
         facts["topic"] = "Notfall"
+    if not facts["municipality"]:
+        # no office can be told (and no callback could reach anyone): the national numbers
+        dispatcher.utter_message(text="\n".join([
+            "Ich kann Ihr Anliegen leider keiner Beratungsstelle zuordnen.",
+            f"Persönliche Beratung bekommen Sie beim {settings.fallback_hotline}."]))
+        return []
     advisors = service.advisors_on_duty(settings.database_url, facts["municipality"])
     if advisors == 0:
         if not emergency and wants_callback(tracker):
@@ -183,7 +203,8 @@ def queue_conversation(
         return []
     result = service.open_ticket(
         settings.database_url, sender_id=tracker.sender_id, reason=reason, priority=priority,
-        preview=_last_user_text(tracker), minutes_per_ticket=settings.handoff_minutes_per_ticket,
+        preview=request_text(tracker) if reason != "emergency" else _last_user_text(tracker),
+        minutes_per_ticket=settings.handoff_minutes_per_ticket,
         **facts,
     )
     if emergency:
@@ -205,6 +226,10 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        if (not conversation_facts(tracker)["municipality"]
+                and tracker.latest_action_name != HANDOFF_PLACE_FORM):
+            # e.g. Telegram: ask where the person lives, then hand over to that city
+            return [FollowupAction(HANDOFF_PLACE_FORM)]
         topic = personal_advice_topic(tracker)
         priority = PRIORITY_PERSONAL_TOPIC if topic else PRIORITY_REQUEST
         return queue_conversation(dispatcher, tracker, reason="topic" if topic else "request",
@@ -236,6 +261,18 @@ class ActionHandoffAfterFallback(Action):
                      {"title": "Nein, ich versuche es noch einmal", "payload": "/deny"}],
         )
         return []
+
+
+class ValidateHandoffPlaceForm(ValidatePlaceMixin, FormValidationAction):
+    def name(self) -> str:
+        return "validate_handoff_place_form"
+
+
+class ActionAskHandoffPlace(ActionAskPlace):
+    question = office_messages.ASK_HANDOFF_PLACE
+
+    def name(self) -> str:
+        return "action_ask_handoff_place_form_place"
 
 
 def normalise_phone(value: str) -> str | None:

@@ -26,6 +26,9 @@ PFLEGETELEFON_LINE = (
     f"Bundesweit hilft auch das Pflegetelefon: {PFLEGETELEFON} ({PFLEGETELEFON_HOURS})."
 )
 ASK_PLACE = "Wo wohnen Sie? Nennen Sie bitte Ihren Ort, Stadtteil oder Ihre Postleitzahl."
+ASK_HANDOFF_PLACE = (
+    "Damit sich die richtige Beratungsstelle bei Ihnen meldet: In welchem Ort oder Stadtteil "
+    "wohnen Sie – oder die Person, um die es geht? Eine Postleitzahl hilft auch.")
 MAX_BUTTONS = 6
 SHOW_DISTANCE_FROM_KM = 1.5
 

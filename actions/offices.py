@@ -107,6 +107,8 @@ class ValidateHoursForm(ValidatePlaceMixin, FormValidationAction):
 class ActionAskPlace(Action):
     """Asks for the place; silent when the validation has just asked a clarifying question."""
 
+    question = messages.ASK_PLACE
+
     def name(self) -> str:
         return "action_ask_place"
 
@@ -114,7 +116,7 @@ class ActionAskPlace(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if not tracker.get_slot("place_attempts"):
-            dispatcher.utter_message(text=messages.ASK_PLACE)
+            dispatcher.utter_message(text=self.question)
         return []
 
 

@@ -132,3 +132,19 @@ def test_two_misunderstandings_in_a_row_offer_a_person(make_user) -> None:
     assert "wieder nicht verstanden" in "\n".join(m["text"] for m in second)
     assert {"title": "Ja, mit einem Menschen sprechen", "payload": "/request_human"} in [
         b for m in second for b in m.get("buttons", [])]
+
+
+def test_unknown_municipality_asks_for_the_place_first(console, bot_stack) -> None:
+    """Telegram-like: no municipality from the channel; the place decides who takes over."""
+    from tests.support.chat import RestChat
+
+    advisor = console.logged_in("Oberhausen", "Gerda Funke", on_duty=True)
+    user = RestChat(bot_stack.rasa_url)
+    question = user.say_text("Ich möchte bitte mit jemandem von der Beratung sprechen")
+    assert "In welchem Ort oder Stadtteil" in question
+    reply = user.say("Alstaden")
+    assert any(m.get("custom", m).get("handoff") == "queued" or "Minuten" in m.get("text", "")
+               for m in reply), reply
+    ticket = advisor.wait_for_ticket(
+        lambda t: t["preview"] == "Ich möchte bitte mit jemandem von der Beratung sprechen")
+    assert ticket["place"] == "Alstaden"
