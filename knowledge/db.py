@@ -31,7 +31,21 @@ def get_engine(url: str) -> Engine:
 
 
 def session_factory(url: str) -> sessionmaker:
-    return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
+    return _session_factory(get_engine(url))
+
+
+@lru_cache(maxsize=16)
+def _session_factory(engine: Engine) -> sessionmaker:
+    """One factory per engine; it owns the engine's look-up cache (knowledge.lookup) and
+    hands it to every session it makes in Session.info."""
+    from knowledge.lookup import SESSION_INFO_KEY, LookupCache
+
+    return sessionmaker(
+        bind=engine,
+        future=True,
+        expire_on_commit=False,
+        info={SESSION_INFO_KEY: LookupCache()},
+    )
 
 
 def open_session(url: str | None = None) -> Session:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from knowledge.db import open_session
@@ -21,10 +21,13 @@ from knowledge.document import (
     ValidationFailed,
     read_document,
 )
+from knowledge.lookup import bump_revision
+from knowledge.lookup import invalidate as invalidate_lookup
 from knowledge.models import (
     Area,
     AreaName,
     AreaPostalCode,
+    Base,
     Municipality,
     Office,
     OfficeException,
@@ -32,6 +35,8 @@ from knowledge.models import (
     OpeningHours,
 )
 from knowledge.normalize import fold
+
+_CHUNK = 500  # ids per DELETE … IN (…), well below any backend's parameter limit
 
 
 @dataclass
@@ -110,21 +115,56 @@ def _sync_areas(
         area.lat = spec.coordinates.lat if spec.coordinates else None
         area.lon = spec.coordinates.lon if spec.coordinates else None
         _provenance(area, spec.provenance)
-        area.names.clear()
-        area.postal_codes.clear()
         rows[spec.key] = area
     session.flush()
+    # names and postal codes are replaced wholesale: one DELETE, one multi-row INSERT
+    _delete_children(session, (AreaName, AreaPostalCode), "area_id", _kept_ids(existing, wanted))
+    names: list[dict[str, object]] = []
+    codes: list[dict[str, object]] = []
     for spec in specs:
         area = rows[spec.key]
         area.parent = rows[spec.parent] if spec.parent else None
-        names = {fold(name): name for name in [spec.name, *spec.aliases]}
-        area.names.extend(AreaName(name=name, norm=norm) for norm, name in names.items())
+        spelled = {fold(name): name for name in [spec.name, *spec.aliases]}
+        names.extend(
+            {"area_id": area.id, "name": name, "norm": norm} for norm, name in spelled.items()
+        )
         if spec.postal_codes:
-            for code in expand_ranges(spec.postal_codes.ranges):
-                row = AreaPostalCode(code=code)
-                _provenance(row, spec.postal_codes.provenance)
-                area.postal_codes.append(row)
+            provenance = _provenance_values(spec.postal_codes.provenance)
+            codes.extend(
+                {"area_id": area.id, "code": code, **provenance}
+                for code in expand_ranges(spec.postal_codes.ranges)
+            )
+    _insert(session, AreaName, names)
+    _insert(session, AreaPostalCode, codes)
     return rows
+
+
+def _kept_ids(existing: dict[str, Area] | dict[str, Office], wanted: set[str]) -> list[int]:
+    return [row.id for key, row in existing.items() if key in wanted]
+
+
+def _provenance_values(provenance: Provenance) -> dict[str, object]:
+    return {
+        "source": provenance.source,
+        "as_of": provenance.as_of,
+        "example": provenance.example,
+    }
+
+
+def _delete_children(
+    session: Session, models: tuple[type[Base], ...], column: str, parent_ids: list[int]
+) -> None:
+    for start in range(0, len(parent_ids), _CHUNK):
+        chunk = parent_ids[start : start + _CHUNK]
+        for model in models:
+            table = model.__table__  # type: ignore[attr-defined]
+            session.execute(delete(table).where(table.c[column].in_(chunk)))
+
+
+def _insert(session: Session, model: type[Base], rows: list[dict[str, object]]) -> None:
+    if rows:
+        table = model.__table__  # type: ignore[attr-defined]
+        session.execute(insert(table), rows)  # executemany, no per-row flush
 
 
 def expand_ranges(ranges: list[tuple[str, str]]) -> list[str]:
@@ -161,29 +201,38 @@ def _set_office(office: Office, spec: OfficeSpec, areas: dict[str, Area]) -> Non
     office.areas = [areas[key] for key in spec.areas]
 
 
-def _fill_office_children(office: Office, spec: OfficeSpec) -> None:
-    office.topics.extend(OfficeTopic(topic=topic) for topic in dict.fromkeys(spec.topics))
-    for slot in dict.fromkeys(spec.hours):
-        hours = OpeningHours(
-            weekday=slot.weekday,
-            opens=slot.opens,
-            closes=slot.closes,
-            mode=slot.mode,
-            appointment_only=slot.appointment_only,
-        )
-        _provenance(hours, spec.provenance)
-        office.hours.append(hours)
-    for entry in spec.exceptions:
-        exception = OfficeException(
-            date_from=entry.date_from,
-            date_to=entry.date_to,
-            closed=entry.closed,
-            opens=entry.opens,
-            closes=entry.closes,
-            note=entry.note,
-        )
-        _provenance(exception, spec.provenance)
-        office.exceptions.append(exception)
+def _office_children(
+    office_id: int, spec: OfficeSpec, out: dict[type[Base], list[dict[str, object]]]
+) -> None:
+    provenance = _provenance_values(spec.provenance)
+    out[OfficeTopic].extend(
+        {"office_id": office_id, "topic": topic} for topic in dict.fromkeys(spec.topics)
+    )
+    out[OpeningHours].extend(
+        {
+            "office_id": office_id,
+            "weekday": slot.weekday,
+            "opens": slot.opens,
+            "closes": slot.closes,
+            "mode": slot.mode,
+            "appointment_only": slot.appointment_only,
+            **provenance,
+        }
+        for slot in dict.fromkeys(spec.hours)
+    )
+    out[OfficeException].extend(
+        {
+            "office_id": office_id,
+            "date_from": entry.date_from,
+            "date_to": entry.date_to,
+            "closed": entry.closed,
+            "opens": entry.opens,
+            "closes": entry.closes,
+            "note": entry.note,
+            **provenance,
+        }
+        for entry in spec.exceptions
+    )
 
 
 def _sync_offices(
@@ -201,13 +250,16 @@ def _sync_offices(
             office = Office(key=spec.key, municipality=municipality)
             session.add(office)
         _set_office(office, spec, areas)
-        office.topics.clear()
-        office.hours.clear()
-        office.exceptions.clear()
         rows.append((office, spec))
     session.flush()
+    # topics, hours and exceptions are replaced wholesale: one DELETE, one multi-row INSERT
+    children: tuple[type[Base], ...] = (OfficeTopic, OpeningHours, OfficeException)
+    _delete_children(session, children, "office_id", _kept_ids(existing, wanted))
+    fresh: dict[type[Base], list[dict[str, object]]] = {model: [] for model in children}
     for office, spec in rows:
-        _fill_office_children(office, spec)
+        _office_children(office.id, spec, fresh)
+    for model in children:
+        _insert(session, model, fresh[model])
 
 
 def apply_spec(session: Session, spec: MunicipalitySpec) -> bool:
@@ -232,11 +284,28 @@ def apply_spec(session: Session, spec: MunicipalitySpec) -> bool:
 
 def import_specs(specs: list[MunicipalitySpec], url: str | None = None) -> ImportReport:
     report = ImportReport()
-    with open_session(url) as session, session.begin():
-        for spec in specs:
-            (report.changed if apply_spec(session, spec) else report.unchanged).append(spec.name)
-            report.offices += len(spec.offices)
+    with open_session(url) as session:
+        with session.begin():
+            for spec in specs:
+                changed = apply_spec(session, spec)
+                (report.changed if changed else report.unchanged).append(spec.name)
+                report.offices += len(spec.offices)
+            if report.changed:
+                bump_revision(session)  # other processes' look-up caches see it
+        if report.changed:
+            invalidate_lookup(session)  # this process's cache: at once
+            _refresh_statistics(session)
     return report
+
+
+def _refresh_statistics(session: Session) -> None:
+    """PostgreSQL plans joins from table statistics, which autovacuum refreshes only a while
+    after a bulk change; until then the office-by-area join scans the whole office table."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with session.begin():
+        session.execute(text(f"ANALYZE {tables}"))
 
 
 def import_files(paths: Iterable[Path], url: str | None = None) -> ImportReport:

@@ -2,21 +2,22 @@
 in a known city, coordinates — to catchment areas, or to coordinates outside them.
 
 Unknown or ambiguous input is reported as such (with candidates) so the bot can ask back
-instead of guessing.
+instead of guessing. Postal codes, names, the area graph and office streets come from the
+in-memory look-up tables (knowledge.lookup), current for the database's import revision.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from knowledge import gazetteer
-from knowledge.models import Area, AreaName, AreaPostalCode, Municipality, Office, OfficeArea
+from knowledge.lookup import AreaInfo, LookupTables, lookup_tables
 from knowledge.normalize import fold, strip_preposition
 
 Status = Literal[
@@ -70,100 +71,98 @@ class Resolution:
         return {c.municipality_key for c in self.catchments}
 
 
-# ---- area graph helpers ---------------------------------------------------------------
+# ---- area graph helpers (on the in-memory look-up tables) ------------------------------
 
 
-def _areas_with_offices(session: Session, area_ids: set[int]) -> set[int]:
-    if not area_ids:
-        return set()
-    rows = session.execute(select(OfficeArea.area_id).where(OfficeArea.area_id.in_(area_ids)))
-    return set(rows.scalars())
+def _areas_with_offices(tables: LookupTables, area_ids: set[int]) -> set[int]:
+    return area_ids & tables.staffed
 
 
-def _children(session: Session, area_ids: set[int]) -> set[int]:
-    rows = session.execute(select(Area.id).where(Area.parent_id.in_(area_ids)))
-    return set(rows.scalars())
+def _children(tables: LookupTables, area_ids: set[int]) -> set[int]:
+    return {child for area_id in area_ids for child in tables.children.get(area_id, ())}
 
 
-def _descendant_catchments(session: Session, area_id: int, depth: int = 4) -> set[int]:
+def _descendant_catchments(tables: LookupTables, area_id: int, depth: int = 4) -> set[int]:
     found: set[int] = set()
     frontier = {area_id}
     for _ in range(depth):
-        frontier = _children(session, frontier)
+        frontier = _children(tables, frontier)
         if not frontier:
             break
-        staffed = _areas_with_offices(session, frontier)
+        staffed = _areas_with_offices(tables, frontier)
         found |= staffed
         frontier -= staffed
     return found
 
 
-def catchment_ids(session: Session, area: Area) -> set[int]:
+def catchment_ids(tables: LookupTables, area: AreaInfo) -> set[int]:
     """Walk up from `area` to the first level with responsible offices (self, or below)."""
-    node: Area | None = area
+    node: AreaInfo | None = area
     while node is not None:
-        staffed = bool(_areas_with_offices(session, {node.id}))
+        staffed = node.id in tables.staffed
         if staffed and node.kind != "stadt":
             return {node.id}
-        below = _descendant_catchments(session, node.id)
+        below = _descendant_catchments(tables, node.id)
         if below:
             return below  # a whole city: its districts decide (the bot asks which one)
         if staffed:
             return {node.id}
-        node = node.parent
+        node = tables.areas.get(node.parent_id) if node.parent_id is not None else None
     return set()
 
 
-def _catchments(session: Session, ids: set[int]) -> list[Catchment]:
-    rows = session.execute(
-        select(Area.id, Area.name, Area.kind, Municipality.key, Municipality.name)
-        .join(Municipality, Area.municipality_id == Municipality.id)
-        .where(Area.id.in_(ids))
-        .order_by(Municipality.name, Area.name)
-    )
-    return [Catchment(*row) for row in rows]
+def _catchment(tables: LookupTables, area: AreaInfo) -> Catchment:
+    municipality = tables.municipalities[area.municipality_id]
+    return Catchment(area.id, area.name, area.kind, municipality.key, municipality.name)
 
 
-def area_point(area: Area) -> tuple[float | None, float | None]:
-    node: Area | None = area
+def _catchments(tables: LookupTables, ids: set[int]) -> list[Catchment]:
+    """In the database's order of municipality name, area name (its collation)."""
+    areas = sorted((tables.areas[i] for i in ids if i in tables.areas), key=lambda a: a.rank)
+    return [_catchment(tables, area) for area in areas]
+
+
+def area_point(tables: LookupTables, area: AreaInfo) -> tuple[float | None, float | None]:
+    node: AreaInfo | None = area
     while node is not None:
         if node.lat is not None:
             return node.lat, node.lon
-        node = node.parent
-    municipality = area.municipality
+        node = tables.areas.get(node.parent_id) if node.parent_id is not None else None
+    municipality = tables.municipalities[area.municipality_id]
     return municipality.lat, municipality.lon
 
 
-def _without_enclosing_cities(areas: list[Area]) -> list[Area]:
+def _without_enclosing_cities(areas: list[AreaInfo]) -> list[AreaInfo]:
     """A whole city yields to its parts when a part matched as well."""
     finer = {area.municipality_id for area in areas if area.kind != "stadt"}
     return [area for area in areas if not (area.kind == "stadt" and area.municipality_id in finer)]
 
 
 def _from_areas(
-    session: Session, query: str, areas: list[Area], label: str, postal_code: str | None = None
+    tables: LookupTables,
+    query: str,
+    areas: list[AreaInfo],
+    label: str,
+    postal_code: str | None = None,
 ) -> Resolution:
     areas = _without_enclosing_cities(areas)
-    staffed = _areas_with_offices(session, {area.id for area in areas})
+    staffed = _areas_with_offices(tables, {area.id for area in areas})
     ids: set[int] = set()
-    direct: dict[int, Area] = {}
+    direct: dict[int, AreaInfo] = {}
     for area in areas:
         if area.id in staffed and area.kind != "stadt":
             ids.add(area.id)
             direct[area.id] = area
         else:
-            ids |= catchment_ids(session, area)
-    if ids <= direct.keys():  # the common case: no second query needed
+            ids |= catchment_ids(tables, area)
+    if ids <= direct.keys():  # the common case
         catchments = sorted(
-            (
-                Catchment(a.id, a.name, a.kind, a.municipality.key, a.municipality.name)
-                for a in direct.values()
-            ),
+            (_catchment(tables, a) for a in direct.values()),
             key=lambda c: (c.municipality_name, c.name),
         )
     else:
-        catchments = _catchments(session, ids)
-    point = area_point(areas[0])
+        catchments = _catchments(tables, ids)
+    point = area_point(tables, areas[0])
     if len(catchments) == 1:
         return Resolution(
             "resolved", query, catchments, *point, label=label, postal_code=postal_code
@@ -198,7 +197,7 @@ def _by_coordinates(text: str) -> Resolution | None:
     return Resolution("coordinates", text, lat=lat, lon=lon, label=f"{lat:.4f}, {lon:.4f}")
 
 
-def _by_postal_code(session: Session, text: str) -> Resolution | None:
+def _by_postal_code(tables: LookupTables, text: str) -> Resolution | None:
     match = _POSTAL.search(text)
     if not match:
         digits = _DIGIT_RUN.search(text)
@@ -208,19 +207,9 @@ def _by_postal_code(session: Session, text: str) -> Resolution | None:
             return Resolution("invalid_postal_code", text, label=digits.group(1))
         return None
     code = match.group(1)
-    areas = list(
-        session.execute(
-            select(Area)
-            .join(AreaPostalCode)
-            .where(AreaPostalCode.code == code)
-            .options(joinedload(Area.municipality))
-            .order_by(Area.id)
-        )
-        .unique()
-        .scalars()
-    )
+    areas = [tables.areas[area_id] for area_id in tables.postal_codes.get(code, ())]
     if areas:
-        return _from_areas(session, text, areas, code, postal_code=code)
+        return _from_areas(tables, text, areas, code, postal_code=code)
     return Resolution("unknown_postal_code", text, label=code, postal_code=code)
 
 
@@ -231,7 +220,7 @@ def _ngrams(words: list[str]) -> list[str]:
     return grams
 
 
-def _most_specific(session: Session, matches: list[tuple[str, Area]]) -> list[Area]:
+def _most_specific(matches: list[tuple[str, AreaInfo]]) -> list[AreaInfo]:
     """Longest names win ('sterkrade mitte' over 'sterkrade'); a city yields to its parts."""
     names = [norm for norm, _ in matches]
     kept = [
@@ -242,45 +231,42 @@ def _most_specific(session: Session, matches: list[tuple[str, Area]]) -> list[Ar
     return list(dict.fromkeys(_without_enclosing_cities([area for _, area in kept])))
 
 
-def _by_area_name(session: Session, text: str) -> Resolution | None:
+def _name_matches(tables: LookupTables, norms: Iterable[str]) -> list[tuple[str, AreaInfo]]:
+    """(norm, area) for every area name among `norms`, ordered by norm, then name entry."""
+    return [
+        (norm, tables.areas[area_id])
+        for norm in sorted(set(norms))
+        for area_id in tables.names.get(norm, ())
+    ]
+
+
+def _by_area_name(tables: LookupTables, text: str) -> Resolution | None:
     words = fold(text).split()
     if not words:
         return None
-    grams = _ngrams(words)
-    rows = session.execute(
-        select(AreaName.norm, Area)
-        .join(Area, AreaName.area_id == Area.id)
-        .where(AreaName.norm.in_(grams))
-        .options(joinedload(Area.municipality))
-    ).all()
-    matches = [(norm, area) for norm, area in rows]
+    matches = _name_matches(tables, _ngrams(words))
     if not matches and len(words) <= MAX_NGRAM:
-        all_norms = list(session.execute(select(AreaName.norm).distinct()).scalars())
-        close = difflib.get_close_matches(" ".join(words), all_norms, n=3, cutoff=FUZZY_CUTOFF)
+        close = difflib.get_close_matches(" ".join(words), tables.norms, n=3, cutoff=FUZZY_CUTOFF)
         if close:
-            rows = session.execute(
-                select(AreaName.norm, Area)
-                .join(Area, AreaName.area_id == Area.id)
-                .where(AreaName.norm == close[0])
-                .options(joinedload(Area.municipality))
-            ).all()
-            matches = [(norm, area) for norm, area in rows]
+            matches = _name_matches(tables, [close[0]])
     if not matches:
         return None
-    areas = _most_specific(session, matches)
-    label = next((n.name for n in areas[0].names if n.norm == matches[0][0]), areas[0].name)
-    return _from_areas(session, text, areas, label if len(areas) == 1 else strip_preposition(text))
+    areas = _most_specific(matches)
+    label = next(
+        (name for name, norm in tables.area_names.get(areas[0].id, ()) if norm == matches[0][0]),
+        areas[0].name,
+    )
+    return _from_areas(tables, text, areas, label if len(areas) == 1 else strip_preposition(text))
 
 
-def _by_street(session: Session, text: str) -> Resolution | None:
+def _by_street(tables: LookupTables, text: str) -> Resolution | None:
     if not _STREET.search(text):
         return None
     folded = fold(text)
-    rows = session.execute(select(Office).where(Office.street.is_not(None))).scalars()
-    for office in rows:
-        street = fold(re.sub(r"\(.*?\)|\d.*$", "", office.street or ""))
-        if street and street in folded and office.areas:
-            return _from_areas(session, text, list(office.areas), office.street or text)
+    for entry in tables.streets:
+        if entry.folded and entry.folded in folded and entry.area_ids:
+            areas = [tables.areas[area_id] for area_id in entry.area_ids]
+            return _from_areas(tables, text, areas, entry.street or text)
     return None
 
 
@@ -321,15 +307,20 @@ def _by_geocoder(text: str, geocoder_url: str) -> Resolution | None:
 
 def resolve_location(session: Session, text: str, geocoder_url: str | None = None) -> Resolution:
     """Resolve free text: 'in Dortmund-Hörde', '44263', 'Kewerstraße 56 Oberhausen', '51.5, 7.4'."""
+    return resolve_with(lookup_tables(session), text, geocoder_url)
+
+
+def resolve_with(tables: LookupTables, text: str, geocoder_url: str | None = None) -> Resolution:
+    """resolve_location on look-up tables already at hand."""
     text = (text or "").strip()[:300]
     if not strip_preposition(text):
         return Resolution("unknown", text)
     postal_miss: Resolution | None = None
     for strategy in (
         _by_coordinates,
-        lambda t: _by_street(session, t),
-        lambda t: _by_postal_code(session, t),
-        lambda t: _by_area_name(session, t),
+        lambda t: _by_street(tables, t),
+        lambda t: _by_postal_code(tables, t),
+        lambda t: _by_area_name(tables, t),
     ):
         result = strategy(text)
         if result is not None and result.status == "unknown_postal_code":

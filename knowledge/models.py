@@ -77,7 +77,7 @@ class Area(Provenance, Base):
     key = Column(String(100), nullable=False)
     name = Column(String(200), nullable=False)
     kind = Column(String(20), nullable=False)
-    parent_id = Column(ForeignKey("area.id", ondelete="CASCADE"))
+    parent_id = Column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
     lat = Column(Float)
     lon = Column(Float)
     notes = Column(Text)
@@ -95,7 +95,7 @@ class AreaName(Base):
 
     __tablename__ = "area_name"
     id = Column(Integer, primary_key=True)
-    area_id = Column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    area_id = Column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False, index=True)
     name = Column(String(200), nullable=False)
     norm = Column(String(200), nullable=False, index=True)
     area = relationship("Area", back_populates="names")
@@ -110,7 +110,7 @@ class AreaPostalCode(Provenance, Base):
 
     __tablename__ = "area_postal_code"
     id = Column(Integer, primary_key=True)
-    area_id = Column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    area_id = Column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False, index=True)
     code = Column(String(5), nullable=False, index=True)
     area = relationship("Area", back_populates="postal_codes")
 
@@ -198,3 +198,12 @@ class OfficeException(Provenance, Base):
     opens = Column(Time)
     closes = Column(Time)
     note = Column(Text)
+
+
+class KnowledgeRevision(Base):
+    """One row (id 1): incremented by every import that changes something, in the same
+    transaction, so in-memory look-up tables (knowledge.lookup) know when they are stale."""
+
+    __tablename__ = "knowledge_revision"
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    revision = Column(Integer, nullable=False, default=0)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from knowledge.geo import bounding_box, haversine_km
+from knowledge.geo import haversine_km
 from knowledge.hours import Opening, current_opening, day_plan, next_opening
-from knowledge.locate import Resolution, resolve_location
-from knowledge.models import Area, Municipality, Office, OfficeArea, OfficeTopic
+from knowledge.locate import Resolution, resolve_location, resolve_with
+from knowledge.lookup import LookupTables, lookup_tables
+from knowledge.models import Municipality, Office, OfficeArea, OfficeTopic
 
 PFLEGETELEFON = "030 20179131"
 PFLEGETELEFON_HOURS = "Montag bis Donnerstag 9 bis 16 Uhr"
@@ -84,13 +85,24 @@ def responsible_offices(
     topic: str | None = None,
 ) -> list[Office]:
     """Offices whose catchment contains the resolved place (empty unless status 'resolved')."""
+    return _responsible(session, None, resolution, office_type, topic)
+
+
+def _responsible(
+    session: Session,
+    tables: LookupTables | None,
+    resolution: Resolution,
+    office_type: str | None,
+    topic: str | None,
+) -> list[Office]:
     if resolution.status != "resolved":
         return []
     area_ids = {catchment.area_id for catchment in resolution.catchments}
     offices = _offices_in(session, area_ids, office_type, topic)
     if not offices and (office_type or topic):
         # city-wide services (e.g. one Wohnberatung for the whole city)
-        offices = _offices_in(session, _ancestor_ids(session, area_ids), office_type, topic)
+        tables = tables or lookup_tables(session)
+        offices = _offices_in(session, _ancestor_ids(tables, area_ids), office_type, topic)
     return offices
 
 
@@ -109,18 +121,15 @@ def _offices_in(
     return list(session.execute(query).unique().scalars())
 
 
-def _ancestor_ids(session: Session, area_ids: set[int]) -> set[int]:
+def _ancestor_ids(tables: LookupTables, area_ids: set[int]) -> set[int]:
     found: set[int] = set()
     frontier = area_ids
     while frontier:
-        parents = (
-            set(
-                session.execute(
-                    select(Area.parent_id).where(Area.id.in_(frontier), Area.parent_id.is_not(None))
-                ).scalars()
-            )
-            - found
-        )
+        parents = {
+            area.parent_id
+            for area in (tables.areas.get(area_id) for area_id in frontier)
+            if area is not None and area.parent_id is not None
+        } - found
         found |= parents
         frontier = parents
     return found
@@ -135,22 +144,23 @@ def nearest_offices(
     topic: str | None = None,
     max_km: float = SEARCH_RADII_KM[-1],
 ) -> list[OfficeHit]:
-    """Offices by straight-line distance; bounding boxes of growing radius keep it indexed."""
-    for radius in [r for r in SEARCH_RADII_KM if r <= max_km] or [max_km]:
-        box = bounding_box(lat, lon, radius)
-        rows = session.execute(
-            select(Office.id, Office.lat, Office.lon).where(
-                and_(
-                    Office.lat.between(box.min_lat, box.max_lat),
-                    Office.lon.between(box.min_lon, box.max_lon),
-                ),
-                *_filters(office_type, topic),
-            )
-        ).all()
-        ranked = sorted((haversine_km(lat, lon, r.lat, r.lon), r.id) for r in rows)
-        ranked = [(d, oid) for d, oid in ranked if d <= radius][:limit]
-        if len(ranked) >= limit or radius >= max_km:
-            break
+    """Offices by straight-line distance, the nearest `limit` within the largest search
+    radius up to `max_km` (radii grow through SEARCH_RADII_KM; see OfficePoints.nearest)."""
+    return _nearest(session, lookup_tables(session), lat, lon, limit, office_type, topic, max_km)
+
+
+def _nearest(
+    session: Session,
+    tables: LookupTables,
+    lat: float,
+    lon: float,
+    limit: int,
+    office_type: str | None,
+    topic: str | None,
+    max_km: float = SEARCH_RADII_KM[-1],
+) -> list[OfficeHit]:
+    radii = [r for r in SEARCH_RADII_KM if r <= max_km] or [max_km]
+    ranked = tables.points.nearest(lat, lon, limit, radii, max_km, office_type, topic)
     if not ranked:
         return []
     offices = {
@@ -173,12 +183,13 @@ def find_offices(
     limit: int = 3,
 ) -> tuple[Resolution, list[OfficeHit]]:
     """Responsible offices for a place text (catchment first, then the nearest ones)."""
-    resolution = resolve_location(session, place, geocoder_url)
-    offices = responsible_offices(session, resolution, office_type, topic)
+    tables = lookup_tables(session)
+    resolution = resolve_with(tables, place, geocoder_url)
+    offices = _responsible(session, tables, resolution, office_type, topic)
     if resolution.status == "ambiguous" and (office_type or topic) and resolution.catchments:
         # one city-wide service of the wanted kind answers without asking for the district
         ids = {c.area_id for c in resolution.catchments}
-        offices = _offices_in(session, _ancestor_ids(session, ids), office_type, topic)
+        offices = _offices_in(session, _ancestor_ids(tables, ids), office_type, topic)
     if offices:
         return resolution, [_hit(o, resolution) for o in offices]
     if resolution.status == "resolved" and office_type is None and topic is None:
@@ -189,7 +200,7 @@ def find_offices(
         and lon is not None
         and resolution.status in ("resolved", "outside", "coordinates")
     ):
-        return resolution, nearest_offices(session, lat, lon, limit, office_type, topic)
+        return resolution, _nearest(session, tables, lat, lon, limit, office_type, topic)
     return resolution, []
 
 

@@ -272,7 +272,7 @@ def test_migrations_match_the_models(empty_url: str) -> None:
     migrate(empty_url)
     with get_engine(empty_url).connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003"
         assert compare_metadata(context, Base.metadata) == []
 
 
