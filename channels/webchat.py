@@ -8,15 +8,22 @@ Contract (kept stable for web/):
   POST /webhooks/webchat/webhook   {"sender", "message", "metadata"?} -> {"messages": [Msg]}
   GET  /webhooks/webchat/messages?sender=S&after=ID  long poll -> {"messages": [Msg]}
   GET  /webhooks/webchat/history?sender=S            -> {"messages": [Msg]}
+  DELETE /webhooks/webchat/conversation?sender=S     -> {"deleted": true}
+      deletion on request (GDPR Art. 17): removes the conversation from every store
+      (privacy.retention.delete_conversation). Knowing the sender id is the authorisation –
+      the same secret that already allows reading the history.
   Msg = {"id", "role": user|bot|advisor|system, "text", "buttons"?, "timestamp", "handoff"?}
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeGuard
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -26,9 +33,16 @@ from sanic.response import HTTPResponse
 from channels.outbox import Outbox, clean_buttons
 from quartierslotse.settings import get_settings
 
+logger = logging.getLogger(__name__)
+
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (BIGINT) can compare with
 MAX_MESSAGE_LENGTH = 4000
+
+DELETE_RATE_LIMITED = ("Sie haben in kurzer Zeit sehr viele Anfragen geschickt. Bitte warten Sie "
+                       "einen Moment und versuchen Sie es dann noch einmal.")
+DELETE_FAILED = ("Das Gespräch konnte gerade nicht gelöscht werden. Bitte versuchen Sie es "
+                 "später noch einmal.")
 
 _outboxes: dict[str, Outbox] = {}
 
@@ -42,6 +56,24 @@ def get_outbox(url: str | None = None) -> Outbox:
 
 def _error(text: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": text}, status=status)
+
+
+def _valid_sender(sender: Any) -> TypeGuard[str]:
+    # fullmatch: "$" alone would also accept a trailing newline
+    return isinstance(sender, str) and SENDER_PATTERN.fullmatch(sender) is not None
+
+
+@contextlib.asynccontextmanager
+async def _conversation_lock(request: Request, sender: str) -> AsyncIterator[None]:
+    """Rasa's lock for this conversation (as while a message is handled), so a turn that is
+    still running cannot write events back after the deletion."""
+    agent = getattr(request.app.ctx, "agent", None)
+    lock_store = getattr(agent, "lock_store", None)
+    if lock_store is None:
+        yield
+        return
+    async with lock_store.lock(sender):
+        yield
 
 
 class OutboxOutput(OutputChannel):
@@ -129,7 +161,7 @@ class WebchatInput(InputChannel):
                 return _error("Die Anfrage ist kein gültiges JSON-Objekt.")
             sender, text = body.get("sender"), body.get("message")
             metadata = body.get("metadata") or {}
-            if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+            if not _valid_sender(sender):
                 return _error("Feld 'sender' fehlt oder ist ungültig "
                               "(8 bis 64 Zeichen: Buchstaben, Ziffern, - und _).")
             if not isinstance(text, str) or not text.strip():
@@ -170,7 +202,7 @@ class WebchatInput(InputChannel):
         @bp.route("/messages", methods=["GET"])
         async def messages(request: Request) -> HTTPResponse:
             sender = request.args.get("sender", "")
-            if not SENDER_PATTERN.match(sender):
+            if not _valid_sender(sender):
                 return _error("Parameter 'sender' fehlt oder ist ungültig.")
             try:
                 after = int(request.args.get("after", "0"))
@@ -191,8 +223,42 @@ class WebchatInput(InputChannel):
         @bp.route("/history", methods=["GET"])
         async def history(request: Request) -> HTTPResponse:
             sender = request.args.get("sender", "")
-            if not SENDER_PATTERN.match(sender):
+            if not _valid_sender(sender):
                 return _error("Parameter 'sender' fehlt oder ist ungültig.")
             return response.json({"messages": await self.outbox.after(sender, 0)})
 
+        @bp.route("/conversation", methods=["DELETE"])
+        async def delete(request: Request) -> HTTPResponse:
+            sender = request.args.get("sender", "")
+            if not _valid_sender(sender):
+                return _error("Parameter 'sender' fehlt oder ist ungültig.")
+            guard = self._guard()
+            if guard is not None:
+                from security.channel_guard import client_ip
+
+                rate = await guard.check_rate(sender, client_ip(request, guard.trusted_proxies))
+                if not rate.allowed:
+                    headers = {"Retry-After": str(rate.retry_after)} if rate.retry_after else {}
+                    return response.json({"error": DELETE_RATE_LIMITED, "code": "rate_limited"},
+                                         status=429, headers=headers)
+            try:
+                async with _conversation_lock(request, sender):
+                    await asyncio.to_thread(self._delete_conversation, sender)
+            except Exception as exc:  # never crash
+                # only the type: database errors quote their parameters, and the sender id
+                # is the user's secret
+                logger.error("Gespräch konnte auf Anfrage nicht gelöscht werden (%s)",
+                             type(exc).__name__)
+                return _error(DELETE_FAILED, 503)
+            return response.json({"deleted": True})
+
         return bp
+
+    def _delete_conversation(self, sender: str) -> dict[str, int]:
+        """Blocking: every store (tracker events, outbox, tickets, callbacks, insight)."""
+        from privacy.retention import delete_conversation
+
+        settings = get_settings()
+        if self.database_url != settings.database_url:  # the channel's own outbox database
+            settings = dataclasses.replace(settings, database_url=self.database_url)
+        return delete_conversation(settings, sender)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 import uuid
@@ -11,7 +12,7 @@ import pytest
 import requests
 
 from channels.outbox import Outbox
-from channels.webchat import OutboxOutput
+from channels.webchat import DELETE_FAILED, DELETE_RATE_LIMITED, OutboxOutput, WebchatInput
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -49,6 +50,74 @@ async def test_long_poll_wakes_up_on_new_message(outbox: Outbox) -> None:
     assert [m["text"] for m in messages] == ["Hallo"]
     assert time.monotonic() - started < 2
     assert await outbox.wait_after("abcdefgh", messages[0]["id"], timeout=0.3) == []
+
+
+# --- DELETE /conversation in process (rate limit, failures, Rasa's conversation lock) -------
+
+def _route(channel: WebchatInput, name: str):  # noqa: ANN202
+    async def ignore(_message) -> None:  # noqa: ANN001
+        return None
+
+    bp = channel.blueprint(ignore)
+    return next(r.handler for r in bp._future_routes if r.handler.__name__ == name)
+
+
+def _delete_request(sender: str, agent: object = None):  # noqa: ANN202
+    from types import SimpleNamespace
+
+    return SimpleNamespace(args={"sender": sender}, ip="203.0.113.9", headers={},
+                           app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+
+
+@pytest.fixture
+def channel(tmp_path, monkeypatch) -> WebchatInput:
+    from types import SimpleNamespace
+
+    from security.channel_guard import ChannelGuard
+
+    channel = WebchatInput({"database_url": f"sqlite:///{tmp_path / 'outbox.db'}"})
+    limits = SimpleNamespace(rate_limit_messages=2, rate_limit_per_ip=100,
+                             rate_limit_window_seconds=60, redis_url="", trusted_proxies="",
+                             max_message_chars=1000)
+    channel._channel_guard = ChannelGuard(limits, f"webchat-test-{uuid.uuid4().hex}")
+    channel.deleted = []  # type: ignore[attr-defined]
+    monkeypatch.setattr(channel, "_delete_conversation", channel.deleted.append)
+    return channel
+
+
+async def test_delete_holds_rasas_conversation_lock_and_is_rate_limited(channel) -> None:
+    from types import SimpleNamespace
+
+    from rasa.core.lock_store import InMemoryLockStore
+
+    lock_store = InMemoryLockStore()
+    seen = []
+    channel._delete_conversation = lambda s: seen.append(lock_store.is_someone_waiting(s))
+    delete, sender = _route(channel, "delete"), _sender()
+    agent = SimpleNamespace(lock_store=lock_store)
+    reply = await delete(_delete_request(sender, agent))
+    assert reply.status == 200 and reply.body == b'{"deleted":true}'
+    assert seen == [True]  # deleted while holding the lock a running turn holds as well
+    assert lock_store.get_lock(sender) is None  # released afterwards
+    assert (await delete(_delete_request(sender))).status == 200
+    limited = await delete(_delete_request(sender))
+    assert limited.status == 429 and json.loads(limited.body)["error"] == DELETE_RATE_LIMITED
+    assert "Retry-After" in limited.headers
+
+
+async def test_failed_deletion_answers_503_in_german(channel) -> None:
+    def broken(_sender: str) -> None:
+        raise RuntimeError("database is locked")
+
+    channel._delete_conversation = broken
+    reply = await _route(channel, "delete")(_delete_request(_sender()))
+    assert reply.status == 503
+    assert json.loads(reply.body) == {"error": DELETE_FAILED}  # no internals
+
+
+async def test_delete_refuses_bad_ids_before_anything_else(channel) -> None:
+    reply = await _route(channel, "delete")(_delete_request("abcdefgh\n"))
+    assert reply.status == 400 and channel.deleted == []
 
 
 # --- against the running Rasa server --------------------------------------------------------
@@ -111,3 +180,55 @@ def test_bot_event_through_http_api_reaches_the_widget(bot_stack) -> None:
     polled = requests.get(f"{base}/messages", params={"sender": sender, "after": after},
                           timeout=30).json()["messages"]
     assert [(m["role"], m["text"]) for m in polled] == [("advisor", "Hier ist Frau Schneider.")]
+
+
+def _user_events(bot_stack, sender: str) -> list[dict]:
+    tracker = requests.get(f"{bot_stack.rasa_url}/conversations/{sender}/tracker",
+                           params={"token": bot_stack.rasa_token}, timeout=30)
+    assert tracker.status_code == 200, tracker.text[:300]
+    return [e for e in tracker.json().get("events") or [] if e.get("event") == "user"]
+
+
+@pytest.mark.model
+def test_conversation_is_deleted_on_request(bot_stack) -> None:
+    """GDPR deletion on request from the widget: whoever holds the conversation id."""
+    from security.headers import allowed_origins
+
+    base, sender, other = f"{bot_stack.rasa_url}/webhooks/webchat", _sender(), _sender()
+    for who in (sender, other):
+        for text in ("Guten Tag", "Was ist ein Pflegegrad?"):
+            reply = requests.post(f"{base}/webhook", json={"sender": who, "message": text},
+                                  timeout=60)
+            assert reply.status_code == 200, reply.text[:300]
+    assert len(_user_events(bot_stack, sender)) == 2
+
+    # the widget runs on the city's origin: the CORS preflight must allow DELETE
+    origin = allowed_origins(bot_stack)[0]
+    preflight = requests.options(f"{base}/conversation", timeout=10, headers={
+        "Origin": origin, "Access-Control-Request-Method": "DELETE"})
+    assert preflight.headers.get("Access-Control-Allow-Origin") == origin
+    assert "DELETE" in preflight.headers.get("Access-Control-Allow-Methods", "")
+
+    reply = requests.delete(f"{base}/conversation", params={"sender": sender}, timeout=60)
+    assert reply.status_code == 200, reply.text[:300]
+    assert reply.json() == {"deleted": True}
+    history = requests.get(f"{base}/history", params={"sender": sender}, timeout=10).json()
+    assert history == {"messages": []}
+    assert _user_events(bot_stack, sender) == []
+    # nobody else's conversation is touched
+    assert len(requests.get(f"{base}/history", params={"sender": other},
+                            timeout=10).json()["messages"]) >= 4
+    assert len(_user_events(bot_stack, other)) == 2
+    # deleting again (a second click, a second tab) is no error
+    again = requests.delete(f"{base}/conversation", params={"sender": sender}, timeout=60)
+    assert again.status_code == 200 and again.json() == {"deleted": True}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("params", [{}, {"sender": "kurz"}, {"sender": "abcdefgh\n"},
+                                    {"sender": "../../etc/passwd"}, {"sender": "x" * 65}])
+def test_deletion_with_a_bad_conversation_id_is_refused(bot_stack, params) -> None:
+    reply = requests.delete(f"{bot_stack.rasa_url}/webhooks/webchat/conversation",
+                            params=params, timeout=10)
+    assert reply.status_code == 400
+    assert "ungültig" in reply.json()["error"]

@@ -42,6 +42,8 @@ class FakeWebchat:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.next_id = 1
         self.received: list[dict[str, Any]] = []
+        self.deleted: list[str] = []
+        self.fail_delete = False  # True: DELETE /conversation answers 503
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._changed: asyncio.Condition | None = None
@@ -74,6 +76,7 @@ class FakeWebchat:
     def _cors(resp: web.StreamResponse) -> web.StreamResponse:
         resp.headers["Access-Control-Allow-Origin"] = "*"
         resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
         return resp
 
     async def _options(self, _: web.Request) -> web.StreamResponse:
@@ -120,6 +123,15 @@ class FakeWebchat:
             web.json_response({"messages": self.messages.get(request.query["sender"], [])})
         )
 
+    async def _delete(self, request: web.Request) -> web.StreamResponse:
+        if self.fail_delete:
+            failed = web.json_response({"error": "Datenbank nicht erreichbar"}, status=503)
+            return self._cors(failed)
+        sender = request.query["sender"]
+        self.messages.pop(sender, None)
+        self.deleted.append(sender)
+        return self._cors(web.json_response({"deleted": True}))
+
     # ---- lifecycle ----
     async def _start(self, port: int) -> None:
         self._changed = asyncio.Condition()
@@ -128,6 +140,7 @@ class FakeWebchat:
         app.router.add_post("/webhooks/webchat/webhook", self._webhook)
         app.router.add_get("/webhooks/webchat/messages", self._poll)
         app.router.add_get("/webhooks/webchat/history", self._history)
+        app.router.add_delete("/webhooks/webchat/conversation", self._delete)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
@@ -146,6 +159,14 @@ class FakeWebchat:
         asyncio.run_coroutine_threadsafe(send(), self._loop).result(5)
 
     def stop(self) -> None:
-        if self._runner:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        async def shutdown() -> None:
+            if self._runner:
+                await self._runner.cleanup()
+            # long polls still waiting: end them here, not when the stopped loop is collected
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -158,3 +158,94 @@ def test_handoff_then_advisor_reply_arrives(page, demo_site, bot_stack, axe) -> 
     page.reload()
     page.locator(".msg.advisor", has_text="Frau Schulz").wait_for()
     assert page.watch.foreign_hosts() == set()
+
+
+def tracker_user_events(rasa_url: str, token: str, sender: str) -> list[dict]:
+    with urllib.request.urlopen(
+        f"{rasa_url}/conversations/{sender}/tracker?token={token}", timeout=30
+    ) as response:
+        events = json.loads(response.read()).get("events") or []
+    return [e for e in events if e.get("event") == "user"]
+
+
+def history(rasa_url: str, sender: str) -> list[dict]:
+    url = f"{rasa_url}/webhooks/webchat/history?sender={sender}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())["messages"]
+
+
+def is_focused(locator) -> bool:  # noqa: ANN001
+    return locator.evaluate("b => b.getRootNode().activeElement === b")
+
+
+def test_senior_deletes_the_conversation(page, demo_site, bot_stack, axe) -> None:  # noqa: ANN001
+    open_chat(page, demo_site)
+    accept_privacy(page)
+    bot_bubbles(page).first.wait_for(timeout=ANSWER_TIMEOUT)
+    field = page.get_by_label("Ihre Frage")
+    field.type("Was ist ein Pflegegrad?")
+    page.keyboard.press("Enter")
+    page.locator(".msg.bot", has_text="Pflegekasse").wait_for(timeout=ANSWER_TIMEOUT)
+    old = sender_id(page)
+    assert tracker_user_events(bot_stack.rasa_url, bot_stack.rasa_token, old)
+    assert history(bot_stack.rasa_url, old)
+
+    # a clearly labelled button with a large touch target, away from "Mit einem Menschen
+    # sprechen"; keyboard only
+    forget = page.get_by_role("button", name="Gespräch löschen", exact=True)
+    box = forget.bounding_box()
+    assert box is not None and box["height"] >= 48 and box["width"] >= 48
+    human = page.get_by_role("button", name="Mit einem Menschen sprechen").bounding_box()
+    assert human is not None and human["y"] - (box["y"] + box["height"]) > 100
+    forget.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("alertdialog", name="Möchten Sie das ganze Gespräch löschen?")
+    assert dialog.is_visible()
+    assert "Das kann man nicht rückgängig machen." in dialog.inner_text()
+    assert forget.get_attribute("aria-expanded") == "true"
+    cancel = dialog.get_by_role("button", name="Abbrechen")
+    assert is_focused(cancel)  # the safe choice has the focus: Enter alone never deletes
+
+    violations = [v for v in run_axe(page, axe) if v["impact"] in ("serious", "critical")]
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / "widget-delete-confirm.png"))
+    page.watch.errors.clear()  # axe and the screenshot trip the page's CSP themselves
+
+    # "Abbrechen": nothing happens
+    page.keyboard.press("Enter")
+    assert not dialog.is_visible() and is_focused(forget)
+    assert page.locator(".msg.bot", has_text="Pflegekasse").is_visible()
+    assert sender_id(page) == old
+
+    page.keyboard.press("Enter")
+    page.keyboard.press("Shift+Tab")  # from "Abbrechen" back to "Ja, löschen"
+    assert is_focused(dialog.get_by_role("button", name="Ja, löschen"))
+    page.keyboard.press("Enter")
+    done = page.locator(".msg.system", has_text="Ihr Gespräch wurde gelöscht.")
+    done.wait_for(timeout=ANSWER_TIMEOUT)
+    assert is_focused(done)
+    assert page.locator(".msg.user, .msg.bot, .msg.advisor").count() == 0
+    new = sender_id(page)
+    assert new != old and re.fullmatch(r"[A-Za-z0-9_-]{8,64}", new)
+    # gone on the server: history and Rasa's tracker
+    assert history(bot_stack.rasa_url, old) == []
+    assert tracker_user_events(bot_stack.rasa_url, bot_stack.rasa_token, old) == []
+    # a new start as on a first visit: the privacy notice comes again
+    assert page.get_by_role("button", name="Einverstanden – Chat beginnen").is_visible()
+
+    page.reload()
+    page.wait_for_selector("#quartierslotse-widget[data-ready=true]", state="attached")
+    page.wait_for_timeout(500)
+    assert page.locator(".msg").count() == 0
+    assert sender_id(page) == new
+    accept = page.get_by_role("button", name="Einverstanden – Chat beginnen")
+    assert accept.is_visible()
+    accept.click()
+    greeting = bot_bubbles(page).first
+    greeting.wait_for(timeout=ANSWER_TIMEOUT)
+    assert "kein Mensch" in greeting.inner_text()  # the assistant introduces itself again
+    assert page.locator(".msg.bot", has_text="Pflegekasse").count() == 0
+
+    assert page.watch.foreign_hosts() == set()
+    assert page.watch.errors == []

@@ -176,3 +176,91 @@ def test_reply_while_closed_is_announced_on_the_launcher(fpage, fake_site, fake)
     launcher.click()
     assert fpage.locator(".msg.advisor", has_text="Sind Sie noch da?").is_visible()
     assert fpage.locator(".launcher").text_content() == "Fragen? Hier chatten"  # reset
+
+
+def sender_of(page) -> str:  # noqa: ANN001
+    return page.evaluate(
+        "() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]"
+    )
+
+
+def is_focused(locator) -> bool:  # noqa: ANN001
+    return locator.evaluate("b => b.getRootNode().activeElement === b")
+
+
+def test_failed_deletion_keeps_everything_and_escape_cancels(fpage, fake_site, fake) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    fpage.get_by_label("Ihre Frage").fill("Hallo")
+    fpage.keyboard.press("Enter")
+    answer = fpage.locator(".msg.bot", has_text="Sie haben geschrieben: Hallo")
+    answer.wait_for()
+    sender = sender_of(fpage)
+    forget = fpage.get_by_role("button", name="Gespräch löschen")
+    dialog = fpage.get_by_role("alertdialog", name="Möchten Sie das ganze Gespräch löschen?")
+
+    # Escape cancels the question; the chat stays open, focus returns to the button
+    forget.click()
+    assert dialog.is_visible() and forget.get_attribute("aria-expanded") == "true"
+    fpage.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert fpage.locator("#ql-panel").is_visible() and is_focused(forget)
+
+    fake.fail_delete = True
+    try:
+        forget.click()
+        dialog.get_by_role("button", name="Ja, löschen").click()
+        notice = fpage.locator(".msg.system.error", has_text="konnte gerade nicht gelöscht")
+        notice.wait_for()
+    finally:
+        fake.fail_delete = False
+    # nothing was removed locally: same conversation, same messages
+    assert not dialog.is_visible() and is_focused(forget)
+    assert answer.is_visible() and sender_of(fpage) == sender
+    assert sender not in fake.deleted and fake.messages[sender]
+    assert fpage.errors == []
+
+
+def test_deletion_starts_a_new_conversation(fpage, fake_site, fake) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    fpage.get_by_role("button", name="Mit einem Menschen sprechen").click()
+    fpage.locator(".handoff", has_text="Sie warten").wait_for()
+    old = sender_of(fpage)
+    fpage.get_by_role("button", name="Gespräch löschen").click()
+    fpage.get_by_role("button", name="Ja, löschen").click()
+    done = fpage.locator(".msg.system", has_text="Ihr Gespräch wurde gelöscht.")
+    done.wait_for()
+    assert is_focused(done)
+    assert fake.deleted[-1] == old
+    assert fpage.locator(".msg.bot, .msg.user, .msg.advisor").count() == 0
+    assert not fpage.locator(".handoff").is_visible()
+    new = sender_of(fpage)
+    assert new != old
+    # no long poll for the old conversation after the deletion
+    fpage.requests.clear()
+    fake.advisor(old, "Diese Nachricht darf nicht mehr erscheinen.")
+    fpage.wait_for_timeout(1_500)
+    assert not any(old in r for r in fpage.requests)
+    assert fpage.locator(".msg.advisor").count() == 0
+    # a new start as on a first visit: privacy notice, then the greeting
+    assert not fpage.get_by_role("button", name="Gespräch löschen").is_visible()
+    fpage.get_by_role("button", name="Einverstanden – Chat beginnen").click()
+    fpage.locator(".msg.bot", has_text="kein Mensch").wait_for(timeout=10_000)
+    assert fake.received[-1]["sender"] == new and fake.received[-1]["message"] == "/greet"
+    assert fpage.errors == []
+
+
+def test_deletion_reaches_a_second_tab(fpage, fake_site, fake) -> None:  # noqa: ANN001
+    start_chat(fpage, fake_site)
+    other = fpage.context.new_page()  # same browser: same local storage, same conversation
+    other.goto(fake_site)
+    other.locator(".msg.bot", has_text="kein Mensch").wait_for(state="attached", timeout=10_000)
+    fpage.get_by_role("button", name="Gespräch löschen").click()
+    fpage.get_by_role("button", name="Ja, löschen").click()
+    fpage.locator(".msg.system", has_text="Ihr Gespräch wurde gelöscht.").wait_for()
+    other.locator(".msg.system", has_text="Ihr Gespräch wurde gelöscht.").wait_for(
+        state="attached", timeout=5_000
+    )
+    assert other.locator(".msg.bot").count() == 0
+    # the second tab writes under the new conversation id, not the deleted one
+    assert other.evaluate("() => document.getElementById('quartierslotse-widget') !== null")
+    assert sender_of(other) == sender_of(fpage) != fake.deleted[-1]

@@ -59,6 +59,9 @@
   function save(name, value) {
     try { window.localStorage.setItem(KEY + name, String(value)); } catch (e) { /* ignore */ }
   }
+  function forget(name) {
+    try { window.localStorage.removeItem(KEY + name); } catch (e) { /* ignore */ }
+  }
   function newSender() {
     var bytes = new Uint8Array(16);
     (window.crypto || window.msCrypto).getRandomValues(bytes);
@@ -107,7 +110,8 @@
     chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
     speaker: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z",
     person: "M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm0 2c-4 0-9 2-9 6v2h18v-2c0-4-5-6-9-6z",
-    close: "M6.4 5L5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z"
+    close: "M6.4 5L5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z",
+    bin: "M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6v12zM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4z"
   };
   function icon(name) {
     var ns = "http://www.w3.org/2000/svg";
@@ -182,15 +186,37 @@
     type: "button", class: "close", "aria-label": "Chat schließen", title: "Chat schließen",
     onclick: function () { setOpen(false); }
   }, [icon("close"), el("span", { text: "Schließen" })]);
+  // deletion on request: asks inside the widget first (no window.confirm)
+  var forgetBtn = el("button", {
+    type: "button", class: "forget", "aria-expanded": "false", "aria-controls": "ql-confirm",
+    onclick: function () { if (!deleting) (confirmBox.hidden ? askDelete : closeConfirm)(); }
+  }, [icon("bin"), el("span", { text: "Gespräch löschen" })]);
   var header = el("div", { class: "header" }, [
     el("div", { class: "header-row" }, [
       el("h2", { id: "ql-title", class: "title" }, [cfg.title,
         el("span", { class: "subtitle", text: "Digitaler Assistent" + (cfg.municipality ? " · " + cfg.municipality : "") })]),
       closeBtn
     ]),
-    el("div", { class: "sizes", role: "group", "aria-labelledby": "ql-size-label" },
-      [el("span", { id: "ql-size-label", class: "size-label", text: "Schriftgröße:" })].concat(sizeButtons))
+    el("div", { class: "tools" }, [
+      el("div", { class: "sizes", role: "group", "aria-labelledby": "ql-size-label" },
+        [el("span", { id: "ql-size-label", class: "size-label", text: "Schriftgröße:" })].concat(sizeButtons)),
+      forgetBtn
+    ])
   ]);
+
+  var yesBtn = el("button", { type: "button", class: "danger", text: "Ja, löschen", onclick: deleteConversation });
+  var noBtn = el("button", { type: "button", class: "secondary", text: "Abbrechen", onclick: function () { if (!deleting) closeConfirm(); } });
+  var confirmBox = el("section", {
+    id: "ql-confirm", class: "confirm", role: "alertdialog", "aria-modal": "false",
+    "aria-labelledby": "ql-confirm-q", "aria-describedby": "ql-confirm-text", hidden: ""
+  }, [
+    el("p", { id: "ql-confirm-q", class: "confirm-q", text: "Möchten Sie das ganze Gespräch löschen?" }),
+    el("p", { id: "ql-confirm-text", text: "Das kann man nicht rückgängig machen." }),
+    el("div", { class: "actions" }, [yesBtn, noBtn])
+  ]);
+  confirmBox.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.stopPropagation(); if (!deleting) closeConfirm(); }  // Escape cancels, the chat stays open
+  });
 
   var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Nachrichten" });
   var status = el("div", { class: "status", role: "status", "aria-live": "polite" });
@@ -232,7 +258,7 @@
   var scroller = el("div", { class: "body", role: "region", "aria-label": "Gesprächsverlauf", tabindex: "0" }, [log, topics, privacy]);
   var panel = el("section", {
     id: "ql-panel", class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ql-title", hidden: ""
-  }, [header, handoffBanner, scroller, status, form, humanBtn]);
+  }, [header, confirmBox, handoffBanner, scroller, status, form, humanBtn]);
 
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -246,6 +272,9 @@
   titles[HUMAN_PAYLOAD] = HUMAN_TITLE;
   var lastId = 0;
   var polling = false;
+  var epoch = 0;          // grows when the conversation is deleted: late answers are dropped
+  var pollCtrl = null;    // aborts the running long poll
+  var deleting = false;   // a deletion request is on its way
   var waiting = 0;
   var latestButtons = null;
   var topicList = [];
@@ -272,6 +301,7 @@
       scrollDown();
       startPolling();
     } else {
+      if (!confirmBox.hidden && !deleting) closeConfirm(true);
       launcher.focus();
     }
   }
@@ -281,6 +311,7 @@
     form.hidden = !accepted;
     topics.hidden = !accepted;
     humanBtn.hidden = false;
+    forgetBtn.hidden = !accepted;
   }
 
   function acceptPrivacy() {
@@ -423,7 +454,10 @@
   function request(method, path, body, signal) {
     var opts = { method: method, headers: {}, signal: signal, credentials: "omit", referrerPolicy: "no-referrer" };
     if (body) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(WEBHOOK + path, opts).then(function (res) {
+    return fetch(WEBHOOK + path, opts).catch(function (e) {
+      if (e && e.name === "AbortError") throw e;
+      throw new Error("Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.");
+    }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (!res.ok) {
           var err = new Error(data.error || "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.");
@@ -446,14 +480,16 @@
     if (latestButtons) { latestButtons.remove(); latestButtons = null; syncTopics(); }
     scrollDown();
     setWaiting(1);
-    var started = performance.now();
+    var started = performance.now(), mine = epoch;
     return request("POST", "/webhook", { sender: sender, message: message, metadata: { municipality: cfg.municipality } })
       .then(function (data) {
+        if (mine !== epoch) return;
         (data.messages || []).forEach(addMessage);
         host.setAttribute("data-last-latency", String(Math.round(performance.now() - started)));
         startPolling();
       })
       .catch(function (err) {
+        if (mine !== epoch) return;
         if (node) {
           node.classList.add("failed");
           pending = pending.filter(function (p) { return p.node !== node; });
@@ -487,10 +523,14 @@
   function startPolling() {
     if (polling || !lastId) return;
     polling = true;
-    var delay = 1000;
+    var delay = 1000, mine = epoch;
+    pollCtrl = window.AbortController ? new AbortController() : null;
+    var signal = pollCtrl ? pollCtrl.signal : undefined;
     (function loop() {
-      request("GET", "/messages?sender=" + encodeURIComponent(sender) + "&after=" + lastId)
+      if (mine !== epoch) return;  // the conversation was deleted
+      request("GET", "/messages?sender=" + encodeURIComponent(sender) + "&after=" + lastId, null, signal)
         .then(function (data) {
+          if (mine !== epoch) return;
           delay = 1000;
           (data.messages || []).forEach(addMessage);
           setTimeout(loop, 50);
@@ -503,8 +543,10 @@
   }
 
   function restore() {
+    var mine = epoch;
     return request("GET", "/history?sender=" + encodeURIComponent(sender))
       .then(function (data) {
+        if (mine !== epoch) return;
         var list = (data.messages || []).slice().sort(function (a, b) { return a.id - b.id; });
         list.forEach(function (m) { (m.buttons || []).forEach(function (b) { titles[b.payload] = b.title; }); });
         list.forEach(addMessage);
@@ -514,6 +556,84 @@
       })
       .catch(function () { /* a new conversation or the server is down: nothing to restore */ });
   }
+
+  // ---------- deletion on request ----------
+  function askDelete() {
+    confirmBox.hidden = false;
+    forgetBtn.setAttribute("aria-expanded", "true");
+    noBtn.focus();  // the safe choice first: Enter alone never deletes
+  }
+
+  function closeConfirm(keepFocus) {
+    confirmBox.hidden = true;
+    forgetBtn.setAttribute("aria-expanded", "false");
+    setDeleting(false);
+    if (!keepFocus) forgetBtn.focus();
+  }
+
+  // aria-disabled, not disabled: the focus stays on the button while the request runs
+  function setDeleting(on) {
+    deleting = on;
+    [yesBtn, noBtn].forEach(function (b) { b.setAttribute("aria-disabled", String(on)); });
+  }
+
+  function deleteConversation() {
+    if (deleting) return;
+    setDeleting(true);
+    setStatus("Das Gespräch wird gelöscht …");
+    request("DELETE", "/conversation?sender=" + encodeURIComponent(sender))
+      .then(function (data) {
+        if (!data || data.deleted !== true) throw new Error("");
+        setStatus("");
+        closeConfirm(true);
+        startOver();
+        save("deleted", Date.now());  // tells the widget in other tabs of this browser
+      })
+      .catch(function (err) {
+        setStatus("");
+        closeConfirm();
+        // nothing is removed here: the conversation is still on the server
+        addNotice(err && err.status === 429 && err.message ? err.message :
+          "Das Gespräch konnte gerade nicht gelöscht werden. Bitte versuchen Sie es später noch einmal.");
+      });
+  }
+
+  // after a deletion: empty widget, new conversation id, privacy notice as on a first visit
+  // (`id`: the new id another tab of this browser already chose)
+  function startOver(id) {
+    epoch++;
+    if (pollCtrl) pollCtrl.abort();
+    pollCtrl = null;
+    polling = false;
+    messages = {};
+    pending = [];
+    titles = {};
+    titles[HUMAN_PAYLOAD] = HUMAN_TITLE;
+    lastId = 0;
+    waiting = 0;
+    setWaiting(0);
+    latestButtons = null;
+    syncTopics();
+    log.textContent = "";
+    setHandoff("");
+    setUnread(false);
+    sender = id || newSender();
+    if (!id) save("sender", sender);
+    accepted = false;
+    forget("privacy");
+    showComposer();
+    var done = bubble({ role: "system" }, "Ihr Gespräch wurde gelöscht.");
+    done.classList.add("deleted");
+    done.setAttribute("tabindex", "-1");
+    log.appendChild(done);
+    scroller.scrollTop = 0;
+    done.focus();
+  }
+
+  window.addEventListener("storage", function (e) {
+    var id = load("sender", "");
+    if (e.key === KEY + "deleted" && id !== sender && /^[A-Za-z0-9_-]{8,64}$/.test(id)) startOver(id);
+  });
 
   // ---------- start ----------
   try {
