@@ -8,7 +8,7 @@ import asyncio
 import json
 from collections import defaultdict
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, select
@@ -32,7 +32,7 @@ class OutboxEntry(Base):
     created_at = Column(DateTime, nullable=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def ensure_schema(url: str) -> None:
     Base.metadata.create_all(get_engine(url))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy import text as sql_text
@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from handoff.db import get_engine, session_scope
 from handoff.models import (
     PRIORITY_EMERGENCY,
-    AuditEntry,
     Advisor,
+    AuditEntry,
     Base,
     Callback,
     CannedReply,
@@ -65,7 +65,7 @@ def _add_missing_columns(engine: Engine) -> None:
                 raise
 
 
-@lru_cache(maxsize=None)
+@cache
 def ensure_schema(url: str) -> None:
     """Create the handoff tables (idempotent), add columns that older databases lack, and seed
     the default canned replies."""

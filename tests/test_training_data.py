@@ -22,9 +22,8 @@ def test_rasa_data_validate_is_clean() -> None:
 
 
 def test_domain_declares_exactly_the_contract_intents() -> None:
-    from rasa.shared.core.domain import Domain
-
     from rasa.shared.core.constants import DEFAULT_INTENTS
+    from rasa.shared.core.domain import Domain
 
     domain = Domain.load(str(PROJECT_ROOT / "bot" / "domain"))
     # Rasa adds its own default intents (restart, back, session_start, nlu_fallback, ...)

@@ -4,9 +4,8 @@ What a user notices in the web chat and what an advisor notices in the console."
 
 from __future__ import annotations
 
-import requests
-
 import pytest
+import requests
 
 from handoff import service
 

@@ -4,7 +4,6 @@ stay inert text in the real widget and the real console, in headless Chromium.""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 import requests
