@@ -2,25 +2,39 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py            # 5-fold CV + held-out
     PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py --no-cv    # held-out only (quick)
+    PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py --folds 3 --pipelines project
+
+Only a complete run (5 folds, CV and held-out) writes benchmarks/nlu_eval_results.json;
+every run writes its reports and summary.json to --out (var/nlu_eval).
 
 For the project pipeline (bot/config.yml) and Rasa's default pipeline (the `rasa init`
 config, benchmarks/default_config.yml) on the same data (data/nlu) it prints intent
 accuracy, macro F1, emergency recall, retrieval (sub-intent) accuracy and the top
 confusions. The held-out set tests/nlu/holdout.yml is never used for training.
 
+Labels are the top-level intents (Rasa evaluates `ask_pflegegrad/pflegegeld` as
+`ask_pflegegrad`; the sub-intent is scored separately as retrieval accuracy).
 Macro F1 is the unweighted mean over the intents of the gold data; a prediction of
-`nlu_fallback` (the FallbackClassifier) counts as a miss, it is not a class of its own.
+`nlu_fallback` (FallbackClassifier, UnknownWordsFallback) counts as a miss, it is not a
+class of its own.
+`rasa test nlu` itself silently replaces an nlu_fallback prediction by the intent ranked
+below it (rasa.nlu.test.get_eval_data -> undo_fallback_prediction), which would score
+messages the bot answers with "I did not understand" as correct; the rasa commands
+here run with that undo disabled, so the figures are those of the deployed pipeline.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,7 +49,25 @@ CONFIGS = {
 NLU_DATA = ROOT / "data" / "nlu"
 HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 DOMAIN = ROOT / "bot" / "domain"
-IGNORED_LABELS = {"accuracy", "macro avg", "weighted avg", "micro avg", "nlu_fallback"}
+RESULTS = ROOT / "benchmarks" / "nlu_eval_results.json"
+FALLBACK = "nlu_fallback"
+IGNORED_LABELS = {"accuracy", "macro avg", "weighted avg", "micro avg", FALLBACK}
+
+# Runs the rasa CLI with the evaluation's fallback undo switched off (see module doc).
+# undo_fallback_prediction is only used by rasa.nlu.test, so nothing else changes.
+# Rasa draws the CV folds (StratifiedKFold(shuffle=True)) from numpy's global random
+# state without a seed; seeding it makes a run repeatable and gives both pipelines the
+# same folds.
+RASA_WITH_FALLBACK = (
+    "import os, sys\n"
+    "import numpy\n"
+    "numpy.random.seed(int(os.environ.get('NLU_EVAL_SEED', '0')))\n"
+    "import rasa.nlu.classifiers.fallback_classifier as fallback\n"
+    "fallback.undo_fallback_prediction = lambda prediction: prediction\n"
+    "from rasa.__main__ import main\n"
+    "sys.argv[0] = 'rasa'\n"
+    "main()\n"
+)
 
 
 def rasa(*args: str, log: Path) -> float:
@@ -43,18 +75,32 @@ def rasa(*args: str, log: Path) -> float:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("NLU_EVAL_SEED", "0")
     started = time.monotonic()
     with log.open("w") as out:
-        result = subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        result = subprocess.run([sys.executable, "-c", RASA_WITH_FALLBACK, *args], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         raise SystemExit(f"rasa {' '.join(args[:2])} failed, see {log}")
     return time.monotonic() - started
 
 
-def training_intents() -> set[str]:
+def fingerprint(paths: list[Path]) -> dict[str, str]:
+    """Short content hashes, to tell which configuration and data a figure belongs to."""
+    digests = {}
+    for path in paths:
+        files = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+        digest = hashlib.sha1()
+        for file in files:
+            digest.update(file.read_bytes())
+        digests[str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)] = (
+            digest.hexdigest()[:12])
+    return digests
+
+
+def training_intents(nlu_data: Path) -> set[str]:
     intents: set[str] = set()
-    for path in sorted(NLU_DATA.glob("*.yml")):
+    for path in sorted(nlu_data.glob("*.yml")):
         for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
             if "intent" in block:
                 intents.add(block["intent"].split("/")[0])
@@ -75,18 +121,20 @@ def summarise(report_dir: Path) -> dict[str, Any]:
     report = json.loads((report_dir / "intent_report.json").read_text())
     labels = {k: v for k, v in report.items()
               if k not in IGNORED_LABELS and isinstance(v, dict) and v.get("support", 0) > 0}
-    confusions = []
-    for label, values in labels.items():
-        for other, count in (values.get("confused_with") or {}).items():
-            confusions.append((count, label, other))
-    confusions.sort(reverse=True)
+    # All errors (the report's "confused_with" keeps only the 2-3 largest per intent).
+    errors_file = report_dir / "intent_errors.json"
+    errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
+    pairs = Counter((e["intent"], e["intent_prediction"]["name"] or "None") for e in errors)
+    confusions = sorted(((n, gold, pred) for (gold, pred), n in pairs.items()),
+                        key=lambda c: (-c[0], c[1], c[2]))
     result: dict[str, Any] = {
         "accuracy": report.get("accuracy"),
         "macro_f1": sum(v["f1-score"] for v in labels.values()) / len(labels),
         "emergency_recall": labels.get("emergency", {}).get("recall"),
         "per_intent_f1": {k: round(v["f1-score"], 3) for k, v in sorted(labels.items())},
-        "top_confusions": [f"{gold} -> {pred}: {n}" for n, gold, pred in confusions[:8]],
-        "fallback_predictions": report.get("nlu_fallback", {}).get("support", 0),
+        "top_confusions": [f"{gold} -> {pred}: {n}" for n, gold, pred in confusions[:10]],
+        "errors": len(errors),
+        "fallback_predictions": sum(n for (_, pred), n in pairs.items() if pred == FALLBACK),
     }
     selection = report_dir / "response_selection_report.json"
     if selection.exists():
@@ -95,16 +143,16 @@ def summarise(report_dir: Path) -> dict[str, Any]:
 
 
 def evaluate(name: str, config: Path, out: Path, folds: int, cv: bool,
-             holdout: Path) -> dict[str, Any]:
+             holdout: Path, nlu_data: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     if cv:
-        seconds = rasa("test", "nlu", "--nlu", str(NLU_DATA), "--config", str(config),
+        seconds = rasa("test", "nlu", "--nlu", str(nlu_data), "--config", str(config),
                        "--domain", str(DOMAIN), "--cross-validation", "--folds", str(folds),
                        "--out", str(out / "cv"), "--no-plot",
                        log=out / "cv.log")
-        results["cv"] = summarise(out / "cv") | {"seconds": round(seconds)}
-    seconds = rasa("train", "nlu", "--nlu", str(NLU_DATA), "--config", str(config),
+        results["cv"] = summarise(out / "cv") | {"folds": folds, "seconds": round(seconds)}
+    seconds = rasa("train", "nlu", "--nlu", str(nlu_data), "--config", str(config),
                    "--domain", str(DOMAIN), "--out", str(out / "model"),
                    "--fixed-model-name", "nlu", log=out / "train.log")
     rasa("test", "nlu", "--model", str(out / "model" / "nlu.tar.gz"), "--nlu", str(holdout),
@@ -127,7 +175,7 @@ def print_results(all_results: dict[str, dict[str, Any]]) -> None:
             print(f"[{part}] accuracy={fmt(r['accuracy'])} macro_f1={fmt(r['macro_f1'])} "
                   f"emergency_recall={fmt(r['emergency_recall'])} "
                   f"retrieval_accuracy={fmt(r.get('retrieval_accuracy'))} "
-                  f"fallbacks={r['fallback_predictions']}")
+                  f"errors={r['errors']} fallbacks={r['fallback_predictions']}")
             weakest = sorted(r["per_intent_f1"].items(), key=lambda kv: kv[1])[:4]
             print("   weakest intents: " + ", ".join(f"{k}={v}" for k, v in weakest))
             print("   top confusions: " + ("; ".join(r["top_confusions"]) or "none"))
@@ -146,9 +194,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pipelines", default=",".join(CONFIGS),
                         help="comma-separated subset of: " + ", ".join(CONFIGS))
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu_eval")
+    parser.add_argument("--nlu-data", type=Path, default=NLU_DATA,
+                        help="training data directory (e.g. a snapshot of data/nlu)")
     args = parser.parse_args(argv)
 
-    known = training_intents()
+    started = time.monotonic()
+    inputs = [args.nlu_data, HOLDOUT, *(CONFIGS[name] for name in args.pipelines.split(","))]
+    before = fingerprint(inputs)
+    known = training_intents(args.nlu_data)
     with tempfile.TemporaryDirectory() as tmp:
         holdout = Path(tmp) / "holdout.yml"
         skipped = filtered_holdout(known, holdout)
@@ -158,11 +211,29 @@ def main(argv: list[str] | None = None) -> None:
         print(f"evaluating {', '.join(names)} (in parallel) ...", flush=True)
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
             futures = {name: pool.submit(evaluate, name, CONFIGS[name], args.out / name,
-                                         args.folds, not args.no_cv, holdout) for name in names}
+                                         args.folds, not args.no_cv, holdout, args.nlu_data)
+                       for name in names}
             all_results = {name: future.result() for name, future in futures.items()}
+    wall = round(time.monotonic() - started)
+    changed = [name for name, digest in fingerprint(inputs).items() if before[name] != digest]
+    if changed:
+        print("WARNING: changed during the run, figures are not reliable: " + ", ".join(changed))
     (args.out / "summary.json").write_text(json.dumps(all_results, indent=2))
     print_results(all_results)
-    print(f"\nreports: {args.out}")
+    print(f"\nwall time: {wall} s; reports: {args.out}")
+    complete = not args.no_cv and args.folds == 5 and not changed
+    if complete and args.nlu_data.resolve() == NLU_DATA.resolve():
+        RESULTS.write_text(json.dumps({
+            "measured": datetime.datetime.now().isoformat(timespec="seconds"),
+            "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at end",
+            "wall_seconds": wall,
+            "folds": args.folds,
+            "fold_seed": int(os.environ.get("NLU_EVAL_SEED", "0")),
+            "inputs_sha1": before,
+            "holdout_skipped_intents": skipped,
+            **all_results,
+        }, indent=2, ensure_ascii=False) + "\n")
+        print(f"results: {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
