@@ -66,8 +66,11 @@ def answer_key(event: dict[str, Any]) -> str:
     """The full retrieval intent ("ask_pflegegrad/widerspruch") the bot answered a message with."""
     parse_data = event.get("parse_data") or {}
     intent = (parse_data.get("intent") or {}).get("name") or ""
-    selected = (parse_data.get("response_selector") or {}).get(intent) or {}
-    return str((selected.get("response") or {}).get("intent_response_key") or "")
+    selectors = parse_data.get("response_selector") or {}
+    # one ResponseSelector for all retrieval intents is stored under "default"
+    selected = selectors.get(intent) or selectors.get("default") or {}
+    key = str((selected.get("response") or {}).get("intent_response_key") or "")
+    return key if key.split("/")[0] == intent else ""
 
 
 def personal_advice_topic(tracker: Tracker) -> str | None:
