@@ -140,7 +140,11 @@ function startConversation(root) {
           body: JSON.stringify({text: text}),
         });
         const data = await response.json();
-        if (response.ok) { textarea.value = ""; state.textContent = "Gesendet."; }
+        if (response.ok) {
+          // keep what the advisor has typed meanwhile: clear only the text that was sent
+          if (textarea.value.trim() === text) textarea.value = "";
+          state.textContent = "Gesendet.";
+        }
         else state.textContent = data.error || "Senden fehlgeschlagen.";
       } catch (error) {
         state.textContent = "Senden fehlgeschlagen. Bitte noch einmal versuchen.";

@@ -52,6 +52,7 @@ def test_advisor_works_a_conversation_in_the_browser(console, make_user) -> None
         page.get_by_role("button", name="Begrüßung").click()
         page.get_by_role("button", name="Senden").click()
         assert user.wait_for("advisor")["text"].startswith("Guten Tag, hier ist die Seniorenberatung")
+        page.get_by_text("Gesendet.").wait_for()
         page.get_by_label("Ihre Antwort an die ratsuchende Person").fill(
             "Ich schaue mir das mit Ihnen gemeinsam an. Hat Ihre Mutter schon eine Vollmacht?")
         page.get_by_role("button", name="Senden").click()
