@@ -43,6 +43,8 @@ SUICIDE_PATTERNS = [
     r"\b(tot|todt) sein\b", r"\bkeinen (sinn|ausweg) mehr\b",
     r"\b(mir|sich) (et)?was an(zu)?tun\b", r"\bschluss machen\b(?! mit dem| mit der| fuer heute)",
     r"\btabletten gesammelt\b", r"\bvon der bruecke\b", r"\bvor den zug\b",
+    r"\b(am liebsten|lieber) (waere|waer) ich tot\b", r"\bnicht mehr weiter ?leben\b",
+    r"\b(will|moechte|moechten|wollen) (\w+ ){0,2}(das )?alles beenden\b",
 ]
 
 ACUTE_PATTERNS = [
@@ -70,6 +72,13 @@ ACUTE_PATTERNS = [
     r"\b112\b", r"^(bitte )?(hilfe+ ?!* ?)+(bitte)?$", r"\bschnell hilfe\b", r"\bhilfe sofort\b",
     r"\b(ist|bin|sind) (\w+ ){0,3}(hin)?gefallen\b", r"\bfalle (gleich )?um\b",
     r"\bfremde[rn]? (\w+ ){0,2}(ist|sind) (\w+ )?(in|im)\b",
+    # wordings the classifier alone missed in evaluation (2026-11-30)
+    r"\b(bricht|brechen) (\w+ ){0,3}(bei mir|bei uns|in (die|unsere|meine) wohnung|ins haus) ein\b",
+    r"\btuer (\w+ )?(aufzubrechen|aufbrechen|aufgebrochen)\b",
+    r"\b(schlaegt|schlagen|verpruegelt|pruegelt|bedroht) (\w+ )?mich\b",
+    r"\btreppe (\w+ ){0,2}(runter|herunter|hinunter) ?gefallen\b",
+    r"\bkaum (noch )?luft\b", r"\blippen (\w+ ){0,2}blau\b",
+    r"\b(kann|konnte) (\w+ )?ploetzlich (\w+ )?nicht mehr (sprechen|reden)\b",
 ]
 
 # Words that contain a keyword but are about planning, not danger.

@@ -21,6 +21,13 @@ from bot.components.emergency_keywords import classify, normalise
     "es riecht nach gas",
     "hilfe!!",
     "notarzt bitte",
+    "jemand bricht bei mir ein",
+    "Hilfe, da versucht einer die Tür aufzubrechen",
+    "ein mann schlägt mich",
+    "Mama ist die Treppe runtergefallen",
+    "seine lippen werden blau",
+    "er kann plötzlich nicht mehr sprechen",
+    "ich bekomme kaum luft",
 ])
 def test_acute_danger_is_recognised(text: str) -> None:
     assert classify(text) == "akut"
@@ -33,6 +40,9 @@ def test_acute_danger_is_recognised(text: str) -> None:
     "mein Vater will sich was antun",
     "es hat alles keinen sinn mehr",
     "selbstmord",
+    "am liebsten wäre ich tot",
+    "ich will das alles beenden",
+    "ich will nicht mehr weiterleben",
 ])
 def test_suicidal_thoughts_are_recognised(text: str) -> None:
     assert classify(text) == "suizid"
@@ -48,6 +58,10 @@ def test_suicidal_thoughts_are_recognised(text: str) -> None:
     "Gibt es da Hilfe?",
     "das hat mir gut gefallen",
     "Was ist ein Pflegegrad?",
+    "Ich möchte das Gespräch beenden",
+    "Wann bricht der Winter ein?",
+    "Treppenlift für die Treppe",
+    "Wie kann ich die Vollmacht beenden?",
 ])
 def test_planning_questions_are_not_emergencies(text: str) -> None:
     assert classify(text) is None
