@@ -179,11 +179,10 @@ def no_duty_message(facts: dict[str, str]) -> str:
 
 
 def queue_conversation(
-    dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str, priority: int,
-    emergency: bool = False,
+    dispatcher: CollectingDispatcher, tracker: Tracker, facts: dict[str, str], *, reason: str,
+    priority: int, emergency: bool = False,
 ) -> list[EventType]:
     settings = get_settings()
-    facts = conversation_facts(tracker)
     if emergency:
         facts["topic"] = "Notfall"
     if not facts["municipality"]:
@@ -229,14 +228,15 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        if (not conversation_facts(tracker)["municipality"]
-                and tracker.latest_action_name != HANDOFF_PLACE_FORM):
+        facts = conversation_facts(tracker)
+        if not facts["municipality"] and tracker.latest_action_name != HANDOFF_PLACE_FORM:
             # e.g. Telegram: ask where the person lives, then hand over to that city
             return [FollowupAction(HANDOFF_PLACE_FORM)]
-        topic = personal_advice_topic(tracker)
-        priority = PRIORITY_PERSONAL_TOPIC if topic else PRIORITY_REQUEST
-        return queue_conversation(dispatcher, tracker, reason="topic" if topic else "request",
-                                  priority=priority)
+        if personal_advice_topic(tracker) is not None:
+            reason, priority = "topic", PRIORITY_PERSONAL_TOPIC
+        else:
+            reason, priority = "request", PRIORITY_REQUEST
+        return queue_conversation(dispatcher, tracker, facts, reason=reason, priority=priority)
 
 
 class ActionEmergencyHandoff(Action):
@@ -245,8 +245,9 @@ class ActionEmergencyHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        return queue_conversation(dispatcher, tracker, reason="emergency",
-                                  priority=PRIORITY_EMERGENCY, emergency=True)
+        return queue_conversation(dispatcher, tracker, conversation_facts(tracker),
+                                  reason="emergency", priority=PRIORITY_EMERGENCY,
+                                  emergency=True)
 
 
 class ActionHandoffAfterFallback(Action):
