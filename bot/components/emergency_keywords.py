@@ -45,6 +45,9 @@ SUICIDE_PATTERNS = [
     r"\btabletten gesammelt\b", r"\bvon der bruecke\b", r"\bvor den zug\b",
     r"\b(am liebsten|lieber) (waere|waer) ich tot\b", r"\bnicht mehr weiter ?leben\b",
     r"\b(will|moechte|moechten|wollen) (\w+ ){0,2}(das )?alles beenden\b",
+    r"\bbring(e|t|en)? (mich|sich) (\w+ )?um\b", r"\bnicht mehr (auf)?wache\b",
+    r"\bkeine kraft mehr (zu|zum) leben\b",
+    r"\b(allem|meinem leben|seinem leben|ihrem leben) ein ende (setzen|machen|bereiten)\b",
 ]
 
 ACUTE_PATTERNS = [
@@ -79,6 +82,25 @@ ACUTE_PATTERNS = [
     r"\btreppe (\w+ ){0,2}(runter|herunter|hinunter) ?gefallen\b",
     r"\bkaum (noch )?luft\b", r"\blippen (\w+ ){0,2}blau\b",
     r"\b(kann|konnte) (\w+ )?ploetzlich (\w+ )?nicht mehr (sprechen|reden)\b",
+    r"\b(zusammen|weg|um) ?ge(sackt|klappt|kippt)\b", r"\b(vom|von der) (\w+ )?gekippt\b",
+    r"treppe (\w+ ){0,2}(runter|herunter|hinunter) ?gefallen\b",
+    r"\bkann (mich|sich) (\w+ )?nicht (mehr )?bewegen\b",
+    r"\b(arm|hand|bein)e? (\w+ )?nicht (mehr )?(bewegen|heben)\b",
+    r"\bnicht (mehr )?(richtig )?atmen\b", r"\bjapst\b", r"\bnach luft\b", r"\bluft (\w+ )?weg\b",
+    r"\bherz (rast|rasen|stolpert)\b", r"\bherzrasen\b",
+    r"\b(gesicht|mund|lippe|mundwinkel) (\w+ )?(haengt|schief)\b", r"\bschiefe?n? (mund|lippe)\b",
+    r"\bspricht (\w+ )?(undeutlich|verwaschen)\b", r"\bwirres zeug\b",
+    r"\breagiert (\w+ )?kaum\b", r"\bflammen\b", r"\bqualmt\b",
+    r"\b(adventskranz|kerze|topf|pfanne|herd|gardine|weihnachtsbaum|tannenbaum|fernseher) brennt\b",
+    r"\briecht (\w+ ){0,3}nach (gas|rauch)\b", r"\briecht (\w+ )?verbrannt\b",
+    r"\bklettert (\w+ ){0,3}(balkon|fenster)", r"\bfremde[rns]? (\w+ ){0,2}(in|im) (der|meiner|unserer|dem|meinem) (wohnung|haus|keller)\b",
+    r"\b(hat|haben) mich (\w+ )?(geschlagen|verpruegelt|gewuergt|getreten|geschubst)\b",
+    r"\bgeschubst\b", r"\bsos\b", r"\brettungsdienst\b", r"\bum leben und tod\b",
+    r"\b(zu viele|alle|ganz viele) tabletten (\w+ ){0,2}(genommen|geschluckt)\b",
+    r"\b(schwer|stark|schlimm) (verbrannt|verbrueht)\b", r"\bhoert nicht auf zu bluten\b",
+    r"tuer (\w+ )?(ist )?(aufgebrochen|eingetreten)\b", r"\bmacht sich (\w+ ){0,2}zu schaffen\b",
+    r"\bhoere (jemanden|einen|wen|schritte)\b",
+    r"\bnicht mehr (richtig )?(sprechen|reden) seit (eben|gerade|vorhin)\b",
 ]
 
 # Words that contain a keyword but are about planning, not danger.
@@ -92,6 +114,7 @@ NEGATIVE_PATTERNS = [
     r"\bnach (dem|ihrem|seinem|einem) (sturz|schlaganfall|herzinfarkt)",
     r"\bschlaganfall (gehabt|hatte)", r"\b(im|fuer den|fuer einen|bei einem) notfall\b",
     r"\bhatte (\w+ )?(einen )?(schlaganfall|herzinfarkt)",
+    r"\bmobile[rn]? notruf", r"\bnotruf ?(system|geraet|uhr|armband|knopf)", r"\b(mit|und) notruf\b",
 ]
 
 # Single words checked with a small edit distance (typos such as "schlagamfall").

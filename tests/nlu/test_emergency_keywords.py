@@ -28,6 +28,18 @@ from bot.components.emergency_keywords import classify, normalise
     "seine lippen werden blau",
     "er kann plötzlich nicht mehr sprechen",
     "ich bekomme kaum luft",
+    "mein Opa ist vom Stuhl gekippt",
+    "er ist im Garten zusammengesackt",
+    "sie kann auf einmal die Hand nicht mehr bewegen",
+    "er japst nach Luft",
+    "der Mundwinkel hängt und er spricht undeutlich",
+    "der Adventskranz brennt",
+    "aus dem Toaster kommen Flammen",
+    "im Keller riecht es stark nach Gas",
+    "da ist jemand Fremdes in der Wohnung",
+    "mein Sohn hat mich geschlagen",
+    "ich habe zu viele Tabletten genommen",
+    "die Balkontür ist aufgebrochen",
 ])
 def test_acute_danger_is_recognised(text: str) -> None:
     assert classify(text) == "akut"
@@ -43,6 +55,9 @@ def test_acute_danger_is_recognised(text: str) -> None:
     "am liebsten wäre ich tot",
     "ich will das alles beenden",
     "ich will nicht mehr weiterleben",
+    "mein Mann sagt, er bringt sich um",
+    "ich will allem ein Ende setzen",
+    "ich habe keine Kraft mehr zu leben",
 ])
 def test_suicidal_thoughts_are_recognised(text: str) -> None:
     assert classify(text) == "suizid"
@@ -62,6 +77,10 @@ def test_suicidal_thoughts_are_recognised(text: str) -> None:
     "Wann bricht der Winter ein?",
     "Treppenlift für die Treppe",
     "Wie kann ich die Vollmacht beenden?",
+    "Das Fenster ist gekippt",
+    "Mobiler Notruf mit GPS für Senioren",
+    "Wohnung mit Hausmeister und Notruf",
+    "Ich habe Angst zu fallen und keiner merkt es",
 ])
 def test_planning_questions_are_not_emergencies(text: str) -> None:
     assert classify(text) is None
