@@ -11,6 +11,7 @@ It runs before the emergency keyword net, which still wins for danger words.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -34,10 +35,18 @@ FALLBACK_INTENT = "nlu_fallback"
 INTENT_RANKING_KEY = "intent_ranking"
 VOCABULARY_FILE = "vocabulary.json"
 MIN_FUZZY_LENGTH = 5  # shorter words must match exactly ("blub" is not "blut")
+MIN_COMPOUND_PART = 5  # a known word this long inside a compound makes it known
+MIN_PREFIX_PART = 4  # ... or this long at its start ("moinsen", "tschüssle")
 
 
 def words(text: str) -> list[str]:
     return [word for word in normalise(text).split() if word.strip("!")]
+
+
+def collapse_repeats(word: str) -> str:
+    """Drawn-out letters as one: "jaaa" -> "ja", "tschoeoeoe" -> "tschoe"."""
+    word = re.sub(r"(oe|ae|ue)(\1)+", r"\1", word)
+    return re.sub(r"(.)\1{1,}", r"\1", word)
 
 
 class Vocabulary:
@@ -48,10 +57,16 @@ class Vocabulary:
         self.by_length: dict[int, list[str]] = defaultdict(list)
         for word in known:
             self.by_length[len(word)].append(word)
+        # German compounds: "Seniorensport" and "Pflegebox" are understood when
+        # "senioren" or "pflege" are known, as DIET's character n-grams see them too.
+        self.compound_parts = sorted((w for w in known if len(w) >= MIN_COMPOUND_PART
+                                      and w.isalpha()), key=len, reverse=True)
+        self.prefixes = {w for w in known if len(w) >= MIN_PREFIX_PART and w.isalpha()}
+        self.collapsed = {collapse_repeats(w) for w in known}
 
     def knows(self, word: str) -> bool:
         word = word.strip("!")
-        if word in self.known or word.isdigit():
+        if word in self.known or word.isdigit() or collapse_repeats(word) in self.collapsed:
             return True
         if len(word) < MIN_FUZZY_LENGTH:
             return False
@@ -59,7 +74,13 @@ class Vocabulary:
             _within_one_edit(word, candidate)
             for length in (len(word) - 1, len(word), len(word) + 1)
             for candidate in self.by_length.get(length, ())
-        )
+        ) or self._has_known_part(word)
+
+    def _has_known_part(self, word: str) -> bool:
+        if any(word[:n] in self.prefixes for n in range(MIN_PREFIX_PART, len(word))):
+            return True
+        return len(word) > MIN_COMPOUND_PART and any(
+            part in word for part in self.compound_parts if len(part) < len(word))
 
 
 def training_vocabulary(training_data: TrainingData) -> set[str]:

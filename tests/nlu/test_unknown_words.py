@@ -38,6 +38,10 @@ def test_gibberish_is_not_understood(fallback: UnknownWordsFallback, text: str) 
     "Wie viel bekomme ich",  # one known word is enough
     "44287",                 # numbers (postal codes, grades)
     "hoerde",                # lookup table, umlaut written as oe
+    "Pflegegeldantrag",      # compound with a known part
+    "Seniorenbürosprechzeit",
+    "jaaaa",                 # drawn-out letters
+    "Pflegegeldchen",        # known word at the start
     "seniorenbuero",         # synonym
     "/greet",                # button payloads are never touched
     "👍",                    # nothing to judge: the classifier decides
