@@ -58,21 +58,36 @@ IGNORED_LABELS = {"accuracy", "macro avg", "weighted avg", "micro avg", FALLBACK
 # Rasa draws the CV folds (StratifiedKFold(shuffle=True)) from numpy's global random
 # state without a seed; seeding it makes a run repeatable and gives both pipelines the
 # same folds.
+# Each fallback's would-be intent (the classifier's best guess below nlu_fallback) is
+# logged to NLU_EVAL_FALLBACK_LOG, to tell how many fallbacks hid a right answer.
 RASA_WITH_FALLBACK = (
-    "import os, sys\n"
+    "import json, os, sys\n"
     "import numpy\n"
     "numpy.random.seed(int(os.environ.get('NLU_EVAL_SEED', '0')))\n"
     "import rasa.nlu.classifiers.fallback_classifier as fallback\n"
-    "fallback.undo_fallback_prediction = lambda prediction: prediction\n"
+    "def keep_fallback(prediction):\n"
+    "    ranking = prediction.get('intent_ranking') or []\n"
+    "    if len(ranking) > 1 and os.environ.get('NLU_EVAL_FALLBACK_LOG'):\n"
+    "        with open(os.environ['NLU_EVAL_FALLBACK_LOG'], 'a', encoding='utf-8') as log:\n"
+    "            log.write(json.dumps({'text': prediction.get('text'),\n"
+    "                                  'guess': ranking[1].get('name'),\n"
+    "                                  'confidences': [r.get('confidence') for r in ranking[1:3]]})\n"
+    "                      + '\\n')\n"
+    "    return prediction\n"
+    "fallback.undo_fallback_prediction = keep_fallback\n"
     "from rasa.__main__ import main\n"
     "sys.argv[0] = 'rasa'\n"
     "main()\n"
 )
 
 
-def rasa(*args: str, log: Path) -> float:
+def rasa(*args: str, log: Path, fallback_log: Path | None = None) -> float:
     """Run a rasa command, its output to `log`; returns the wall time in seconds."""
     env = dict(os.environ)
+    if fallback_log is not None:
+        fallback_log.parent.mkdir(parents=True, exist_ok=True)
+        fallback_log.unlink(missing_ok=True)
+        env["NLU_EVAL_FALLBACK_LOG"] = str(fallback_log)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("NLU_EVAL_SEED", "0")
@@ -136,6 +151,15 @@ def summarise(report_dir: Path) -> dict[str, Any]:
         "errors": len(errors),
         "fallback_predictions": sum(n for (_, pred), n in pairs.items() if pred == FALLBACK),
     }
+    guesses_file = report_dir / "fallback_guesses.jsonl"
+    if guesses_file.exists():
+        guesses = {}
+        for line in guesses_file.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            guesses[entry["text"]] = entry["guess"]
+        result["fallbacks_hiding_right_intent"] = sum(
+            1 for e in errors if e["intent_prediction"]["name"] == FALLBACK
+            and (guesses.get(e["text"]) or "").split("/")[0] == e["intent"])
     selection = report_dir / "response_selection_report.json"
     if selection.exists():
         result["retrieval_accuracy"] = json.loads(selection.read_text()).get("accuracy")
@@ -150,13 +174,14 @@ def evaluate(name: str, config: Path, out: Path, folds: int, cv: bool,
         seconds = rasa("test", "nlu", "--nlu", str(nlu_data), "--config", str(config),
                        "--domain", str(DOMAIN), "--cross-validation", "--folds", str(folds),
                        "--out", str(out / "cv"), "--no-plot",
-                       log=out / "cv.log")
+                       log=out / "cv.log", fallback_log=out / "cv" / "fallback_guesses.jsonl")
         results["cv"] = summarise(out / "cv") | {"folds": folds, "seconds": round(seconds)}
     seconds = rasa("train", "nlu", "--nlu", str(nlu_data), "--config", str(config),
                    "--domain", str(DOMAIN), "--out", str(out / "model"),
                    "--fixed-model-name", "nlu", log=out / "train.log")
     rasa("test", "nlu", "--model", str(out / "model" / "nlu.tar.gz"), "--nlu", str(holdout),
-         "--out", str(out / "holdout"), "--no-plot", log=out / "holdout.log")
+         "--out", str(out / "holdout"), "--no-plot", log=out / "holdout.log",
+         fallback_log=out / "holdout" / "fallback_guesses.jsonl")
     results["holdout"] = summarise(out / "holdout") | {"nlu_training_seconds": round(seconds)}
     return results
 
@@ -175,7 +200,9 @@ def print_results(all_results: dict[str, dict[str, Any]]) -> None:
             print(f"[{part}] accuracy={fmt(r['accuracy'])} macro_f1={fmt(r['macro_f1'])} "
                   f"emergency_recall={fmt(r['emergency_recall'])} "
                   f"retrieval_accuracy={fmt(r.get('retrieval_accuracy'))} "
-                  f"errors={r['errors']} fallbacks={r['fallback_predictions']}")
+                  f"errors={r['errors']} fallbacks={r['fallback_predictions']} "
+                  f"(of which the best guess was right: "
+                  f"{r.get('fallbacks_hiding_right_intent', '?')})")
             weakest = sorted(r["per_intent_f1"].items(), key=lambda kv: kv[1])[:4]
             print("   weakest intents: " + ", ".join(f"{k}={v}" for k, v in weakest))
             print("   top confusions: " + ("; ".join(r["top_confusions"]) or "none"))
@@ -192,14 +219,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-cv", action="store_true", help="held-out set only")
     parser.add_argument("--pipelines", default=",".join(CONFIGS),
-                        help="comma-separated subset of: " + ", ".join(CONFIGS))
+                        help="comma-separated subset of: " + ", ".join(CONFIGS)
+                        + "; or name=path/to/config.yml to try a candidate configuration")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu_eval")
     parser.add_argument("--nlu-data", type=Path, default=NLU_DATA,
                         help="training data directory (e.g. a snapshot of data/nlu)")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
-    inputs = [args.nlu_data, HOLDOUT, *(CONFIGS[name] for name in args.pipelines.split(","))]
+    configs = dict(CONFIGS)
+    names = []
+    for entry in args.pipelines.split(","):
+        name, _, path = entry.partition("=")
+        if path:
+            configs[name] = Path(path).resolve()
+        elif name not in configs:
+            parser.error(f"unknown pipeline {name!r}")
+        names.append(name)
+    inputs = [args.nlu_data, HOLDOUT, *(configs[name] for name in names)]
     before = fingerprint(inputs)
     known = training_intents(args.nlu_data)
     with tempfile.TemporaryDirectory() as tmp:
@@ -207,10 +244,9 @@ def main(argv: list[str] | None = None) -> None:
         skipped = filtered_holdout(known, holdout)
         if skipped:
             print("held-out intents without training data (skipped): " + ", ".join(skipped))
-        names = args.pipelines.split(",")
         print(f"evaluating {', '.join(names)} (in parallel) ...", flush=True)
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            futures = {name: pool.submit(evaluate, name, CONFIGS[name], args.out / name,
+            futures = {name: pool.submit(evaluate, name, configs[name], args.out / name,
                                          args.folds, not args.no_cv, holdout, args.nlu_data)
                        for name in names}
             all_results = {name: future.result() for name, future in futures.items()}
@@ -221,7 +257,8 @@ def main(argv: list[str] | None = None) -> None:
     (args.out / "summary.json").write_text(json.dumps(all_results, indent=2))
     print_results(all_results)
     print(f"\nwall time: {wall} s; reports: {args.out}")
-    complete = not args.no_cv and args.folds == 5 and not changed
+    complete = (not args.no_cv and args.folds == 5 and not changed
+                and all(configs[name] == CONFIGS.get(name) for name in names))
     if complete and args.nlu_data.resolve() == NLU_DATA.resolve():
         RESULTS.write_text(json.dumps({
             "measured": datetime.datetime.now().isoformat(timespec="seconds"),
