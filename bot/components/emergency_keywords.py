@@ -93,7 +93,8 @@ ACUTE_PATTERNS = [
     r"\breagiert (\w+ )?kaum\b", r"\bflammen\b", r"\bqualmt\b",
     r"\b(adventskranz|kerze|topf|pfanne|herd|gardine|weihnachtsbaum|tannenbaum|fernseher) brennt\b",
     r"\briecht (\w+ ){0,3}nach (gas|rauch)\b", r"\briecht (\w+ )?verbrannt\b",
-    r"\bklettert (\w+ ){0,3}(balkon|fenster)", r"\bfremde[rns]? (\w+ ){0,2}(in|im) (der|meiner|unserer|dem|meinem) (wohnung|haus|keller)\b",
+    r"\bklettert (\w+ ){0,3}(balkon|fenster)",
+    r"\bfremde[rns]? (\w+ ){0,2}(in|im) (der|meiner|unserer|dem|meinem) (wohnung|haus|keller)\b",
     r"\b(hat|haben) mich (\w+ )?(geschlagen|verpruegelt|gewuergt|getreten|geschubst)\b",
     r"\bgeschubst\b", r"\bsos\b", r"\brettungsdienst\b", r"\bum leben und tod\b",
     r"\b(zu viele|alle|ganz viele) tabletten (\w+ ){0,2}(genommen|geschluckt)\b",
@@ -114,7 +115,8 @@ NEGATIVE_PATTERNS = [
     r"\bnach (dem|ihrem|seinem|einem) (sturz|schlaganfall|herzinfarkt)",
     r"\bschlaganfall (gehabt|hatte)", r"\b(im|fuer den|fuer einen|bei einem) notfall\b",
     r"\bhatte (\w+ )?(einen )?(schlaganfall|herzinfarkt)",
-    r"\bmobile[rn]? notruf", r"\bnotruf ?(system|geraet|uhr|armband|knopf)", r"\b(mit|und) notruf\b",
+    r"\bmobile[rn]? notruf", r"\bnotruf ?(system|geraet|uhr|armband|knopf)",
+    r"\b(mit|und) notruf\b",
 ]
 
 # Single words checked with a small edit distance (typos such as "schlagamfall").
