@@ -41,7 +41,7 @@ def user_to_console(advisor: ConsoleClient, user: WebchatUser, ticket: int, n: i
         text = f"Nachricht {index} {secrets.token_hex(3)}"
         seen: dict[str, float] = {}
 
-        def watch() -> None:
+        def watch(text: str, seen: dict[str, float]) -> None:
             nonlocal after
             while "t" not in seen:
                 for message in advisor.transcript(ticket, after, wait=10):
@@ -49,7 +49,7 @@ def user_to_console(advisor: ConsoleClient, user: WebchatUser, ticket: int, n: i
                     if message["text"] == text:
                         seen["t"] = time.perf_counter()
 
-        watcher = threading.Thread(target=watch)
+        watcher = threading.Thread(target=watch, args=(text, seen))
         watcher.start()
         time.sleep(0.05)  # the long poll is open, as in the browser
         sent = time.perf_counter()
@@ -65,12 +65,12 @@ def advisor_to_user(advisor: ConsoleClient, user: WebchatUser, ticket: int, n: i
         text = f"Antwort {index}"
         received: dict[str, float] = {}
 
-        def watch() -> None:
+        def watch(text: str, received: dict[str, float]) -> None:
             message = user.wait_for("advisor", timeout=30)
             if message["text"] == text:
                 received["t"] = time.perf_counter()
 
-        watcher = threading.Thread(target=watch)
+        watcher = threading.Thread(target=watch, args=(text, received))
         watcher.start()
         time.sleep(0.05)
         sent = time.perf_counter()
