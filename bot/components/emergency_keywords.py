@@ -36,16 +36,15 @@ INTENT_RANKING_KEY = "intent_ranking"
 SUICIDE_PATTERNS = [
     r"\bsuizid", r"\bselbstmord", r"\bselbsttoetung", r"\blebensmued",
     r"\b(mich|uns|sich|mir) (\w+ )?(umbringen|umzubringen|toeten|erhaengen)",
-    r"\bbringe? mich um\b", r"\bbring mich um\b",
     r"\b(mir|sich|ihm|ihr) (\w+ )?(das|dem) leben (zu )?nehmen",
-    r"\bnicht mehr leben\b", r"\bnicht mehr (auf)?wachen\b",
+    r"\bnicht mehr leben\b", r"\bnicht mehr (auf)?wachen?\b",
     r"\b(will|moechte|moechten|wollen|moecht) (\w+ )?sterben\b",
     r"\b(tot|todt) sein\b", r"\bkeinen (sinn|ausweg) mehr\b",
     r"\b(mir|sich) (et)?was an(zu)?tun\b", r"\bschluss machen\b(?! mit dem| mit der| fuer heute)",
     r"\btabletten gesammelt\b", r"\bvon der bruecke\b", r"\bvor den zug\b",
     r"\b(am liebsten|lieber) (waere|waer) ich tot\b", r"\bnicht mehr weiter ?leben\b",
     r"\b(will|moechte|moechten|wollen) (\w+ ){0,2}(das )?alles beenden\b",
-    r"\bbring(e|t|en)? (mich|sich) (\w+ )?um\b", r"\bnicht mehr (auf)?wache\b",
+    r"\bbring(e|t|en)? (mich|sich) (\w+ )?um\b",
     r"\bkeine kraft mehr (zu|zum) leben\b",
     r"\b(allem|meinem leben|seinem leben|ihrem leben) ein ende (setzen|machen|bereiten)\b",
 ]
@@ -67,8 +66,7 @@ ACUTE_PATTERNS = [
     # fire, gas, intruders, violence
     r"\bes brennt\b", r"\bbrennt\b.{0,20}\b(kueche|wohnung|haus|zimmer)", r"\bfeuer\b",
     r"\brauch\b.{0,25}\b(wohnung|treppenhaus|kueche|flur|zimmer)", r"\brauchmelder piept\b",
-    r"\briecht nach gas\b", r"\bgasgeruch\b", r"\beinbrecher", r"\beinzubrechen\b", r"\beinbruch\b",
-    r"\bfremde[rn]? (\w+ )?(ist |sind )?(in|im) (meiner|der|unserer) (wohnung|haus)",
+    r"\bgasgeruch\b", r"\beinbrecher", r"\beinzubrechen\b", r"\beinbruch\b",
     r"\bwerde bedroht\b", r"\bangegriffen\b", r"\bueberfallen\b",
     # explicit calls for emergency help
     r"\bnotfall\b", r"\bnotruf\b", r"\bnotarzt\b", r"\bkrankenwagen\b", r"\brettungswagen\b",
@@ -94,8 +92,9 @@ ACUTE_PATTERNS = [
     r"\b(adventskranz|kerze|topf|pfanne|herd|gardine|weihnachtsbaum|tannenbaum|fernseher) brennt\b",
     r"\briecht (\w+ ){0,3}nach (gas|rauch)\b", r"\briecht (\w+ )?verbrannt\b",
     r"\bklettert (\w+ ){0,3}(balkon|fenster)",
-    r"\bfremde[rns]? (\w+ ){0,2}(in|im) (der|meiner|unserer|dem|meinem) (wohnung|haus|keller)\b",
-    r"\b(hat|haben) mich (\w+ )?(geschlagen|verpruegelt|gewuergt|getreten|geschubst)\b",
+    r"\bfremde[rns]? (\w+ ){0,2}(ist |sind )?(in|im) (der|meiner|unserer|dem|meinem) "
+    r"(wohnung|haus|keller)\b",
+    r"\b(hat|haben) mich (\w+ )?(geschlagen|verpruegelt|gewuergt|getreten)\b",
     r"\bgeschubst\b", r"\bsos\b", r"\brettungsdienst\b", r"\bum leben und tod\b",
     r"\b(zu viele|alle|ganz viele) tabletten (\w+ ){0,2}(genommen|geschluckt)\b",
     r"\b(schwer|stark|schlimm) (verbrannt|verbrueht)\b", r"\bhoert nicht auf zu bluten\b",

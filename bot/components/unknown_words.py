@@ -59,9 +59,7 @@ class Vocabulary:
             self.by_length[len(word)].append(word)
         # German compounds: "Seniorensport" and "Pflegebox" are understood when
         # "senioren" or "pflege" are known, as DIET's character n-grams see them too.
-        self.compound_parts = sorted((w for w in known if len(w) >= MIN_COMPOUND_PART
-                                      and w.isalpha()), key=len, reverse=True)
-        self.prefixes = {w for w in known if len(w) >= MIN_PREFIX_PART and w.isalpha()}
+        self.compound_parts = [w for w in known if len(w) >= MIN_COMPOUND_PART and w.isalpha()]
         self.collapsed = {collapse_repeats(w) for w in known}
 
     def knows(self, word: str) -> bool:
@@ -77,7 +75,7 @@ class Vocabulary:
         ) or self._has_known_part(word)
 
     def _has_known_part(self, word: str) -> bool:
-        if any(word[:n] in self.prefixes for n in range(MIN_PREFIX_PART, len(word))):
+        if any(word[:n] in self.known for n in range(MIN_PREFIX_PART, len(word))):
             return True
         return len(word) > MIN_COMPOUND_PART and any(
             part in word for part in self.compound_parts if len(part) < len(word))
