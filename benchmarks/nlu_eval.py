@@ -89,6 +89,9 @@ def rasa(*args: str, log: Path, fallback_log: Path | None = None) -> float:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("NLU_EVAL_SEED", "0")
+    # Each pipeline its own training cache: parallel rasa processes that create the
+    # shared default cache (.rasa/cache) at the same moment fail with "table exists".
+    env["RASA_CACHE_DIRECTORY"] = str(log.parent / "rasa-cache")
     started = time.monotonic()
     with log.open("w") as out:
         result = subprocess.run([sys.executable, "-c", RASA_WITH_FALLBACK, *args], cwd=ROOT,
