@@ -77,8 +77,12 @@ class Vocabulary:
     def _has_known_part(self, word: str) -> bool:
         if any(word[:n] in self.known for n in range(MIN_PREFIX_PART, len(word))):
             return True
-        return len(word) > MIN_COMPOUND_PART and any(
-            part in word for part in self.compound_parts if len(part) < len(word))
+        for part in self.compound_parts:
+            if len(part) < len(word) and part in word:
+                return True  # "pflegebox" when "pflege" is known
+            if len(part) > len(word) and part.startswith(word):
+                return True  # "begegnung" when "begegnungsstaette" is known
+        return False
 
 
 def training_vocabulary(training_data: TrainingData) -> set[str]:
