@@ -65,7 +65,9 @@ def _train_if_changed(settings: Settings, force: bool) -> Path:
             "--data", "data",
             "--out", str(settings.model_dir),
             "--fixed-model-name", MODEL_NAME,
-            "--force",
+            # without --force Rasa reuses cached components whose inputs did not change
+            # (a response edit does not retrain the NLU); a fresh clone trains everything
+            *(["--force"] if force else []),
         ],
         cwd=PROJECT_ROOT,
         env={**os.environ, **hardening.process_env()},  # no telemetry to third parties
