@@ -15,6 +15,10 @@ It is deliberately conservative: it prefers redacting a little too much (a house
 a year) over letting a phone number through. The order of the rules matters (IBAN before
 phone, dates before phone), so the patterns are applied in the order of `RULES`.
 
+Every rule costs time linear in the text length (bounded quantifiers, e-mail addresses found
+from their "@", digit runs judged once as a whole), so hostile input cannot stall a caller;
+tests/insight/test_redaction.py measures it on 200,000-character inputs.
+
 The module has no dependencies besides `re`, so logs, exports and the security work can
 reuse it. `redact_value` walks nested dicts/lists (e.g. Rasa event metadata).
 """
@@ -42,12 +46,20 @@ _MONTHS = (
     r"|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Okt(?:ober)?|Nov(?:ember)?|Dez(?:ember)?)\.?"
 )
 
-_EMAIL = re.compile(
-    r"[A-Za-z0-9._%+\-äöüÄÖÜß]+\s*(?:@|\(at\)|\[at\]|\s+at\s+)\s*"
-    r"[A-Za-z0-9\-äöüÄÖÜ]+(?:\s*(?:\.|\(dot\)|\[dot\]|\s+punkt\s+)\s*[A-Za-z0-9\-äöüÄÖÜ]+)*"
-    r"\s*(?:\.|\(dot\)|\[dot\]|\s+punkt\s+)\s*[A-Za-z]{2,}\b",
+# E-mail addresses are found from their "@" (or "(at)", "[at]", " at "), never by trying every
+# start of a word: the domain is matched only right after a marker (bounded labels), the local
+# part is the run of address characters just before it (read on the reversed text). Every
+# character is looked at a bounded number of times, so the cost is linear in the text length.
+_EMAIL_MARKER = re.compile(
+    r"[^\S\n]{0,3}(?:@|\(at\)|\[at\])[^\S\n]{0,3}|[^\S\n]{1,3}at[^\S\n]{1,3}", re.IGNORECASE)
+_EMAIL_SEP = r"(?:[^\S\n]{0,3}(?:\.|\(dot\)|\[dot\])[^\S\n]{0,3}|[^\S\n]{1,3}punkt[^\S\n]{1,3})"
+_EMAIL_LABEL = r"[A-Za-z0-9\-äöüÄÖÜ]{1,63}"
+_EMAIL_DOMAIN = re.compile(
+    _EMAIL_LABEL + r"(?:" + _EMAIL_SEP + _EMAIL_LABEL + r"){0,8}" + _EMAIL_SEP
+    + r"[A-Za-z]{2,24}\b",
     re.IGNORECASE,
 )
+_EMAIL_LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+\-äöüÄÖÜß]+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 # IBAN: two letters, two check digits, 11-30 alphanumerics, optionally grouped by spaces
 _IBAN = re.compile(r"\b[A-Z]{2}\s?\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b",
@@ -67,17 +79,22 @@ _BIRTH_YEAR = re.compile(
 )
 # Krankenversichertennummer: one letter + 9 digits
 _INSURANCE = re.compile(r"\b[A-Z]\d{9}\b")
+# Python 3.10's `re` has no atomic groups; "(?=(X))\1" is the same: X matches once, greedily,
+# and is never re-tried with fewer characters. Used where a failed match would otherwise be
+# retried for every way of splitting a digit run (exponential) or every start (quadratic).
 # Phone numbers: +49 / 0049 / leading 0, digits with spaces, slashes, dashes, brackets
 _PHONE = re.compile(
-    r"(?<![\w+.])(?:(?:\+|00)\s?\d{1,3}[\s\-/.]?(?:\(0\)\s?)?|\(?0)\d{1,5}\)?"
-    r"(?:[\s\-/.]*\d{1,8}){1,5}(?![\w])"
+    r"(?<![\w+.])(?=((?:(?:\+|00)\s?\d{1,3}[\s\-/.]?(?:\(0\)\s?)?|\(?0)\d{1,5}\)?"
+    r"(?:[\s\-/.]{0,3}\d{1,8}){1,5}))\1(?![\w])"
 )
-_LONG_NUMBER = re.compile(r"(?<![\w\[])\d(?:[\s\-]?\d){5,}(?![\w])")
+# a whole run of digits (single spaces or dashes between them) at once, judged in `_number_sub`
+_DIGIT_RUN = re.compile(r"(?<![\w\[])\d(?:[\s\-]?\d)*")
+_LAST_DIGIT_GROUP = re.compile(r"[\s\-]\d+$")
 _STREET_SUFFIX = (r"(?:stra(?:ß|ss)e|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|pfad"
                   r"|steig|markt)")
 _ADDRESS = re.compile(
-    r"\b[A-ZÄÖÜ][\wäöüß\-]*" + _STREET_SUFFIX + r"\s+\d{1,4}\s?[a-zA-Z]?\b"
-    r"|\b(?:[A-ZÄÖÜ][\wäöüß\-]*\s)?(?:Stra(?:ß|ss)e|Weg|Allee|Platz|Gasse|Ring)\s+\d{1,4}\s?[a-zA-Z]?\b",
+    r"\b[A-ZÄÖÜ][\wäöüß\-]{0,40}" + _STREET_SUFFIX + r"\s{1,3}\d{1,4}\s?[a-zA-Z]?\b"
+    r"|\b(?:[A-ZÄÖÜ][\wäöüß\-]{0,40}\s)?(?:Stra(?:ß|ss)e|Weg|Allee|Platz|Gasse|Ring)\s+\d{1,4}\s?[a-zA-Z]?\b",
 )
 _NAME = re.compile(
     r"\b((?i:ich\s+hei(?:ß|ss)e|mein\s+name\s+ist|hier\s+(?:ist|spricht)|name:?|frau|herrn?)"
@@ -119,20 +136,49 @@ def _phone_sub(match: re.Match[str]) -> str:
     return PLACEHOLDERS["phone"]
 
 
-Rule = tuple[str, re.Pattern[str], "str | Callable[[re.Match[str]], str]"]
+def _number_sub(match: re.Match[str]) -> str:
+    """Six or more digits are a customer/ID number; digits glued to a following letter
+    ("12 345 6789a") belong to that word, so only the part before them counts."""
+    run, end = match.group(0), match.end()
+    kept = ""
+    if end < len(match.string) and (match.string[end].isalnum() or match.string[end] == "_"):
+        glued = _LAST_DIGIT_GROUP.search(run)
+        if glued is None:
+            return run
+        run, kept = run[:glued.start()], run[glued.start():]
+    if sum(ch.isdigit() for ch in run) < 6:
+        return run + kept
+    return PLACEHOLDERS["number"] + kept
 
-RULES: list[Rule] = [
-    ("email", _EMAIL, PLACEHOLDERS["email"]),
-    ("url", _URL, PLACEHOLDERS["url"]),
-    ("iban", _IBAN, PLACEHOLDERS["iban"]),
-    ("date", _DATE, PLACEHOLDERS["date"]),
-    ("date", _BIRTH_YEAR, _birth_year_sub),
-    ("insurance", _INSURANCE, PLACEHOLDERS["insurance"]),
-    ("phone", _PHONE, _phone_sub),
-    ("number", _LONG_NUMBER, PLACEHOLDERS["number"]),
-    ("address", _ADDRESS, PLACEHOLDERS["address"]),
-    ("name", _NAME, _name_sub),
-]
+
+def _redact_emails(text: str) -> str:
+    reversed_text = text[::-1]
+    parts: list[str] = []
+    done = 0  # text[:done] is already in `parts`
+    position = 0
+    while True:
+        marker = _EMAIL_MARKER.search(text, position)
+        if marker is None:
+            break
+        position = marker.end()
+        local = _EMAIL_LOCAL_REVERSED.match(reversed_text, len(text) - marker.start())
+        domain = _EMAIL_DOMAIN.match(text, marker.end())
+        if local is None or domain is None:
+            position = max(position, marker.start() + 1)
+            continue
+        start = max(marker.start() - len(local.group(0)), done)
+        parts += [text[done:start], PLACEHOLDERS["email"]]
+        done = position = domain.end()
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _substitute(pattern: re.Pattern[str],
+                replacement: str | Callable[[re.Match[str]], str]) -> Callable[[str], str]:
+    return lambda text: pattern.sub(replacement, text)
+
+
+Rule = tuple[str, Callable[[str], str]]
 
 
 def _is_iban(candidate: str) -> bool:
@@ -152,7 +198,18 @@ def _iban_sub(match: re.Match[str]) -> str:
     return PLACEHOLDERS["iban"] if _is_iban(match.group(0)) else match.group(0)
 
 
-RULES[2] = ("iban", _IBAN, _iban_sub)
+RULES: list[Rule] = [
+    ("email", _redact_emails),
+    ("url", _substitute(_URL, PLACEHOLDERS["url"])),
+    ("iban", _substitute(_IBAN, _iban_sub)),
+    ("date", _substitute(_DATE, PLACEHOLDERS["date"])),
+    ("date", _substitute(_BIRTH_YEAR, _birth_year_sub)),
+    ("insurance", _substitute(_INSURANCE, PLACEHOLDERS["insurance"])),
+    ("phone", _substitute(_PHONE, _phone_sub)),
+    ("number", _substitute(_DIGIT_RUN, _number_sub)),
+    ("address", _substitute(_ADDRESS, PLACEHOLDERS["address"])),
+    ("name", _substitute(_NAME, _name_sub)),
+]
 
 
 def redact(text: str | None) -> str:
@@ -160,8 +217,8 @@ def redact(text: str | None) -> str:
     if not text:
         return text or ""
     result = text
-    for _kind, pattern, replacement in RULES:
-        result = pattern.sub(replacement, result)  # type: ignore[arg-type]
+    for _kind, apply in RULES:
+        result = apply(result)
     return result
 
 
