@@ -11,8 +11,12 @@ from knowledge.fileformats import FileFormatError, LDict, LList, load_file
 from knowledge.hoursyntax import (
     ExceptionEntry,
     HoursSyntaxError,
+    NoticeEntry,
     WeeklySlot,
+    format_slots,
+    overlaps,
     parse_exception,
+    parse_notice,
     parse_slot,
 )
 from knowledge.models import AREA_KINDS, COORD_PRECISIONS, OFFICE_TYPES
@@ -28,6 +32,7 @@ MUNICIPALITY_FIELDS = (
     "as_of",
     "example",
     "notes",
+    "notices",
 )
 AREA_FIELDS = (
     "key",
@@ -63,6 +68,7 @@ OFFICE_FIELDS = (
     "hours_caveat",
     "closed_on_holidays",
     "exceptions",
+    "notices",
     "source",
     "as_of",
     "example",
@@ -101,6 +107,10 @@ TOPICS = (
     "grundsicherung",
 )
 POSTAL_CODE = re.compile(r"^\d{5}$")
+LOWEST_POSTAL_CODE = "01001"  # German codes run from 01001 to 99998
+# digits with the usual separators ("0231 50-28390", "+49 (0)231 50 23311", "0231/5023311")
+PHONE = re.compile(r"^\+?[\d\s()/\-]+$")
+PHONE_DIGITS = (5, 20)
 MAX_RANGE = 1000  # postal codes per range (ranges are stored code by code)
 _BOOL_WORDS = {
     "true": True,
@@ -190,6 +200,7 @@ class OfficeSpec:
     closed_on_holidays: bool = True
     exceptions: list[ExceptionEntry] = field(default_factory=list)
     notes: str | None = None
+    notices: list[NoticeEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -205,6 +216,7 @@ class MunicipalitySpec:
     notes: str | None = None
     areas: list[AreaSpec] = field(default_factory=list)
     offices: list[OfficeSpec] = field(default_factory=list)
+    notices: list[NoticeEntry] = field(default_factory=list)
 
 
 class _Checker:
@@ -341,7 +353,30 @@ class _Checker:
     def postal_code(self, value: str, line: int, path: str) -> str:
         if not POSTAL_CODE.match(value):
             self.error(line, path, f"Postleitzahl {value!r} muss genau fünf Ziffern haben")
+        elif value < LOWEST_POSTAL_CODE:
+            self.error(line, path, f"Postleitzahl {value!r} gibt es in Deutschland nicht")
         return value
+
+    def phone(self, data: LDict, key: str, path: str) -> str | None:
+        value = self.text(data, key, path, max_len=100)
+        digits = sum(char.isdigit() for char in value or "")
+        if value and not (PHONE.match(value) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
+            self.error(
+                data.line_of(key),
+                f"{path}.{key}",
+                f"{value!r} ist keine Telefonnummer (nur Ziffern, Leerzeichen, '-', '/', "
+                "'(', ')' und ein '+' am Anfang; z. B. 0231 50-28390)",
+            )
+        return value
+
+    def notices(self, data: LDict, path: str) -> list[NoticeEntry]:
+        notices = []
+        for index, (text, line) in enumerate(self.strings(data, "notices", path)):
+            try:
+                notices.append(parse_notice(text))
+            except HoursSyntaxError as exc:
+                self.error(line, f"{path}.notices[{index}]", str(exc))
+        return notices
 
 
 def _municipality(check: _Checker, raw: LDict) -> MunicipalitySpec:
@@ -360,11 +395,12 @@ def _municipality(check: _Checker, raw: LDict) -> MunicipalitySpec:
         name=check.text(raw, "name", path, required=True) or "",
         state=check.choice(raw, "state", path, STATES),
         provenance=provenance,
-        hotline_phone=check.text(hot, "phone", f"{path}.hotline") if hot else None,
+        hotline_phone=check.phone(hot, "phone", f"{path}.hotline") if hot else None,
         hotline_hours=check.text(hot, "hours", f"{path}.hotline") if hot else None,
         hotline_note=check.text(hot, "note", f"{path}.hotline", max_len=2000) if hot else None,
         coordinates=check.coordinates(raw, path),
         notes=check.text(raw, "notes", path, max_len=5000),
+        notices=check.notices(raw, path),
     )
 
 
@@ -449,12 +485,7 @@ def _office(check: _Checker, raw: LDict, path: str) -> OfficeSpec:
     postal = check.text(address, "postal_code", f"{path}.address") if address else None
     if postal:
         check.postal_code(postal, address.line_of("postal_code"), f"{path}.address.postal_code")  # type: ignore[union-attr]
-    hours: list[WeeklySlot] = []
-    for index, (text, line) in enumerate(check.strings(raw, "hours", path)):
-        try:
-            hours.extend(parse_slot(text))
-        except HoursSyntaxError as exc:
-            check.error(line, f"{path}.hours[{index}]", str(exc))
+    hours = _hours(check, raw, path)
     exceptions: list[ExceptionEntry] = []
     for index, (text, line) in enumerate(check.strings(raw, "exceptions", path)):
         try:
@@ -483,7 +514,7 @@ def _office(check: _Checker, raw: LDict, path: str) -> OfficeSpec:
         postal_code=postal,
         city=check.text(address, "city", f"{path}.address") if address else None,
         coordinates=check.coordinates(raw, path),
-        phone=check.text(raw, "phone", path, max_len=100),
+        phone=check.phone(raw, "phone", path),
         phone_more=check.text(raw, "phone_more", path, max_len=1000),
         email=email,
         web=check.text(raw, "web", path),
@@ -497,7 +528,29 @@ def _office(check: _Checker, raw: LDict, path: str) -> OfficeSpec:
         closed_on_holidays=check.boolean(raw, "closed_on_holidays", path, True),
         exceptions=exceptions,
         notes=check.text(raw, "notes", path, max_len=5000),
+        notices=check.notices(raw, path),
     )
+
+
+def _hours(check: _Checker, raw: LDict, path: str) -> list[WeeklySlot]:
+    """The weekly slots; a slot that overlaps an earlier one of the same day and kind (in
+    person or by phone) is an error at its line."""
+    numbered: list[tuple[int, WeeklySlot]] = []
+    lines: dict[int, tuple[str, int]] = {}
+    for index, (text, line) in enumerate(check.strings(raw, "hours", path)):
+        lines[index] = (text, line)
+        try:
+            numbered.extend((index, slot) for slot in parse_slot(text))
+        except HoursSyntaxError as exc:
+            check.error(line, f"{path}.hours[{index}]", str(exc))
+    for index, earlier in overlaps(numbered):
+        other = format_slots([slot for i, slot in numbered if i == earlier])
+        check.error(
+            lines[index][1],
+            f"{path}.hours[{index}]",
+            f"{lines[index][0]!r} überschneidet sich mit {', '.join(other)!r}",
+        )
+    return [slot for _, slot in numbered]
 
 
 def _cross_check(check: _Checker, doc: LDict, spec: MunicipalitySpec) -> None:

@@ -8,8 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.fileformats import LIST_SEPARATOR, dump_csv, dump_yaml
-from knowledge.hoursyntax import ExceptionEntry, WeeklySlot, format_exception, format_slots
-from knowledge.models import Area, Municipality, Office
+from knowledge.hoursyntax import (
+    ExceptionEntry,
+    NoticeEntry,
+    WeeklySlot,
+    format_exception,
+    format_notice,
+    format_slots,
+)
+from knowledge.models import Area, Municipality, Notice, Office
 from knowledge.normalize import slug
 
 
@@ -114,10 +121,30 @@ def _office(office: Office) -> dict[str, Any]:
             "hours_caveat": office.hours_caveat,
             "closed_on_holidays": None if office.closed_on_holidays else False,
             "exceptions": [format_exception(entry) for entry in exceptions],
+            "notices": _notices(office.notices),
             **_provenance(office),
             "notes": office.notes,
         }
     )
+
+
+def _notices(rows: list[Notice]) -> list[str]:
+    return [format_notice(NoticeEntry(row.date_from, row.date_to, row.text)) for row in rows]
+
+
+def export_office(office: Office) -> dict[str, Any]:
+    """One office in the file format (as under `offices:`)."""
+    return _office(office)
+
+
+def municipality_notices(session: Session, municipality_id: int) -> list[str]:
+    """The municipality's own notices (not an office's) in the file format."""
+    rows = session.execute(
+        select(Notice)
+        .where(Notice.municipality_id == municipality_id, Notice.office_id.is_(None))
+        .order_by(Notice.date_from, Notice.id)
+    ).scalars()
+    return _notices(list(rows))
 
 
 def export_document(session: Session, key_or_name: str) -> dict[str, Any]:
@@ -145,6 +172,7 @@ def export_document(session: Session, key_or_name: str) -> dict[str, Any]:
             "coordinates": _coordinates(row),
             **_provenance(row),
             "notes": row.notes,
+            "notices": municipality_notices(session, row.id),
         }
     )
     return {
@@ -186,6 +214,7 @@ def document_to_csv_rows(document: dict[str, Any]) -> list[dict[str, str]]:
             "hotline_phone": hotline.get("phone", ""),
             "hotline_hours": hotline.get("hours", ""),
             "hotline_note": hotline.get("note", ""),
+            "notices": _join(head.get("notices")),
         }
     ]
     for area in document["areas"]:
@@ -230,6 +259,7 @@ def document_to_csv_rows(document: dict[str, Any]) -> list[dict[str, str]]:
                 "hours_caveat": office.get("hours_caveat", ""),
                 "closed_on_holidays": "false" if closed is False else "",
                 "exceptions": _join(office.get("exceptions")),
+                "notices": _join(office.get("notices")),
             }
         )
     return rows

@@ -131,6 +131,7 @@ CSV_COLUMNS = (
     "hours_caveat",
     "closed_on_holidays",
     "exceptions",
+    "notices",
     "hotline_phone",
     "hotline_hours",
     "hotline_note",
@@ -140,7 +141,16 @@ CSV_COLUMNS = (
     "notes",
 )
 LIST_SEPARATOR = ";"
-_LIST_FIELDS = ("aliases", "stadtteile", "languages", "topics", "areas", "hours", "exceptions")
+_LIST_FIELDS = (
+    "aliases",
+    "stadtteile",
+    "languages",
+    "topics",
+    "areas",
+    "hours",
+    "exceptions",
+    "notices",
+)
 _COMMON = ("key", "name", "source", "as_of", "example", "notes")
 
 
@@ -172,7 +182,11 @@ def _csv_record(row: dict[str, str], line: int) -> tuple[str, LDict]:
             phone=value["hotline_phone"], hours=value["hotline_hours"], note=value["hotline_note"]
         )
         return record, d(
-            **common, state=value["state"], hotline=hotline or None, coordinates=coords or None
+            **common,
+            state=value["state"],
+            hotline=hotline or None,
+            coordinates=coords or None,
+            notices=lists["notices"],
         )
     if record == "area":
         postal = d(
@@ -210,6 +224,7 @@ def _csv_record(row: dict[str, str], line: int) -> tuple[str, LDict]:
             hours_caveat=value["hours_caveat"],
             closed_on_holidays=value["closed_on_holidays"],
             exceptions=lists["exceptions"],
+            notices=lists["notices"],
         )
     raise FileFormatError(
         line,

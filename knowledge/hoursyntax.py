@@ -3,6 +3,7 @@
 Weekly slot:  "Mo-Fr 10:00-12:00", "Mo,Mi 10-12 telefonisch", "Mi 9:00-13:00 nur mit Termin"
 Exception:    "2026-12-24 geschlossen", "2026-12-27..2026-12-31 geschlossen: Betriebsferien",
               "2026-12-31 10:00-12:00: Silvester, verkürzt"
+Notice:       "2026-12-23..2027-01-02: Vom 23.12. bis 2.1. ist das Büro geschlossen."
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ _EXCEPTION = re.compile(
     rf"^(?P<start>\d{{4}}-\d{{2}}-\d{{2}})(?:\.\.(?P<end>\d{{4}}-\d{{2}}-\d{{2}}))?\s+"
     rf"(?:(?P<closed>geschlossen)|{_TIME}\s*-\s*{_TIME})\s*(?::\s*(?P<note>.*))?$"
 )
+
+
+_NOTICE = re.compile(
+    r"^(?P<start>\d{4}-\d{2}-\d{2})(?:\.\.(?P<end>\d{4}-\d{2}-\d{2}))?\s*:\s*(?P<text>.+)$"
+)
+NOTICE_MAX_CHARS = 300  # what the chat widget shows in one short paragraph
 
 
 class HoursSyntaxError(ValueError):
@@ -45,6 +52,15 @@ class ExceptionEntry:
     opens: time | None = None
     closes: time | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class NoticeEntry:
+    """A short current notice ("Aktueller Hinweis") shown from date_from to date_to."""
+
+    date_from: date
+    date_to: date
+    text: str
 
 
 def _time(hours: str, minutes: str | None) -> time:
@@ -106,6 +122,19 @@ def parse_slot(text: str) -> list[WeeklySlot]:
     ]
 
 
+def _date_span(match: re.Match[str], text: str) -> tuple[date, date]:
+    try:
+        start = date.fromisoformat(match.group("start"))
+        end = date.fromisoformat(match.group("end") or match.group("start"))
+    except ValueError as exc:
+        raise HoursSyntaxError(f"Datum in {text!r} gibt es nicht") from exc
+    if end < start:
+        raise HoursSyntaxError(
+            f"Enddatum {end:%d.%m.%Y} liegt vor dem Anfangsdatum {start:%d.%m.%Y}"
+        )
+    return start, end
+
+
 def parse_exception(text: str) -> ExceptionEntry:
     match = _EXCEPTION.match(text.strip())
     if not match:
@@ -113,13 +142,7 @@ def parse_exception(text: str) -> ExceptionEntry:
             f"{text!r} nicht lesbar; erwartet z. B. '2026-12-24 geschlossen' oder "
             "'2026-12-31 10:00-12:00: Silvester'"
         )
-    try:
-        start = date.fromisoformat(match.group("start"))
-        end = date.fromisoformat(match.group("end") or match.group("start"))
-    except ValueError as exc:
-        raise HoursSyntaxError(f"Datum in {text!r} gibt es nicht") from exc
-    if end < start:
-        raise HoursSyntaxError(f"Enddatum {end} liegt vor dem Anfangsdatum {start}")
+    start, end = _date_span(match, text)
     note = (match.group("note") or "").strip() or None
     if match.group("closed"):
         return ExceptionEntry(start, end, True, note=note)
@@ -127,6 +150,48 @@ def parse_exception(text: str) -> ExceptionEntry:
     opens, closes = _time(g[3], g[4]), _time(g[5], g[6])
     _check_order(opens, closes)
     return ExceptionEntry(start, end, False, opens, closes, note)
+
+
+def parse_notice(text: str) -> NoticeEntry:
+    match = _NOTICE.match(text.strip())
+    if not match:
+        raise HoursSyntaxError(
+            f"{text!r} nicht lesbar; erwartet z. B. "
+            "'2026-12-23..2027-01-02: Vom 23.12. bis 2.1. ist das Büro geschlossen.'"
+        )
+    start, end = _date_span(match, text)
+    body = match.group("text").strip()
+    if len(body) > NOTICE_MAX_CHARS:
+        raise HoursSyntaxError(
+            f"Hinweis zu lang ({len(body)} Zeichen, höchstens {NOTICE_MAX_CHARS}); "
+            "bitte kürzen Sie ihn"
+        )
+    return NoticeEntry(start, end, body)
+
+
+def format_notice(entry: NoticeEntry) -> str:
+    span = entry.date_from.isoformat()
+    if entry.date_to != entry.date_from:
+        span += f"..{entry.date_to.isoformat()}"
+    return f"{span}: {entry.text}"
+
+
+def overlaps(slots: list[tuple[int, WeeklySlot]]) -> list[tuple[int, int]]:
+    """(line index, earlier line index) for each slot that overlaps an earlier one of the same
+    weekday and mode (in person and by phone may run at the same time)."""
+    found: list[tuple[int, int]] = []
+    for position, (index, slot) in enumerate(slots):
+        for other_index, other in slots[:position]:
+            if (
+                other_index != index
+                and other.weekday == slot.weekday
+                and other.mode == slot.mode
+                and slot.opens < other.closes
+                and other.opens < slot.closes
+            ):
+                found.append((index, other_index))
+                break
+    return found
 
 
 def _hhmm(value: time) -> str:

@@ -21,6 +21,7 @@ from knowledge.document import (
     ValidationFailed,
     read_document,
 )
+from knowledge.hoursyntax import NoticeEntry
 from knowledge.lookup import bump_revision
 from knowledge.lookup import invalidate as invalidate_lookup
 from knowledge.models import (
@@ -29,6 +30,7 @@ from knowledge.models import (
     AreaPostalCode,
     Base,
     Municipality,
+    Notice,
     Office,
     OfficeException,
     OfficeTopic,
@@ -202,7 +204,10 @@ def _set_office(office: Office, spec: OfficeSpec, areas: dict[str, Area]) -> Non
 
 
 def _office_children(
-    office_id: int, spec: OfficeSpec, out: dict[type[Base], list[dict[str, object]]]
+    municipality_id: int,
+    office_id: int,
+    spec: OfficeSpec,
+    out: dict[type[Base], list[dict[str, object]]],
 ) -> None:
     provenance = _provenance_values(spec.provenance)
     out[OfficeTopic].extend(
@@ -233,6 +238,26 @@ def _office_children(
         }
         for entry in spec.exceptions
     )
+    out[Notice].extend(_notice_rows(municipality_id, office_id, spec.notices, provenance))
+
+
+def _notice_rows(
+    municipality_id: int,
+    office_id: int | None,
+    notices: list[NoticeEntry],
+    provenance: dict[str, object],
+) -> list[dict[str, object]]:
+    return [
+        {
+            "municipality_id": municipality_id,
+            "office_id": office_id,
+            "date_from": entry.date_from,
+            "date_to": entry.date_to,
+            "text": entry.text,
+            **provenance,
+        }
+        for entry in notices
+    ]
 
 
 def _sync_offices(
@@ -253,13 +278,25 @@ def _sync_offices(
         rows.append((office, spec))
     session.flush()
     # topics, hours and exceptions are replaced wholesale: one DELETE, one multi-row INSERT
-    children: tuple[type[Base], ...] = (OfficeTopic, OpeningHours, OfficeException)
+    children: tuple[type[Base], ...] = (OfficeTopic, OpeningHours, OfficeException, Notice)
     _delete_children(session, children, "office_id", _kept_ids(existing, wanted))
     fresh: dict[type[Base], list[dict[str, object]]] = {model: [] for model in children}
     for office, spec in rows:
-        _office_children(office.id, spec, fresh)
+        _office_children(municipality.id, office.id, spec, fresh)
     for model in children:
         _insert(session, model, fresh[model])
+
+
+def _sync_municipality_notices(
+    session: Session, municipality: Municipality, spec: MunicipalitySpec
+) -> None:
+    session.execute(
+        delete(Notice).where(
+            Notice.municipality_id == municipality.id, Notice.office_id.is_(None)
+        )
+    )
+    provenance = _provenance_values(spec.provenance)
+    _insert(session, Notice, _notice_rows(municipality.id, None, spec.notices, provenance))
 
 
 def apply_spec(session: Session, spec: MunicipalitySpec) -> bool:
@@ -277,6 +314,7 @@ def apply_spec(session: Session, spec: MunicipalitySpec) -> bool:
         _set_municipality(row, spec)
         areas = _sync_areas(session, row, spec.areas)
         _sync_offices(session, row, spec.offices, areas)
+        _sync_municipality_notices(session, row, spec)
         row.content_hash = digest
     session.flush()
     return True

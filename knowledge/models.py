@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -153,6 +154,8 @@ class Office(Provenance, Base):
     hours_caveat = Column(Text)  # shown to users with the hours (age, conflicts)
     closed_on_holidays = Column(Boolean, nullable=False, default=True)
     notes = Column(Text)
+    # incremented by every console edit; the form sends the version it showed (knowledge.editing)
+    version = Column(Integer, nullable=False, default=0, server_default="0")
 
     municipality = relationship("Municipality", back_populates="offices")
     areas = relationship("Area", secondary="office_area", order_by="Area.name")
@@ -164,6 +167,9 @@ class Office(Provenance, Base):
     )
     exceptions = relationship(
         "OfficeException", cascade="all, delete-orphan", order_by="OfficeException.date_from"
+    )
+    notices = relationship(
+        "Notice", cascade="all, delete-orphan", order_by="(Notice.date_from, Notice.id)"
     )
 
 
@@ -207,3 +213,37 @@ class KnowledgeRevision(Base):
     __tablename__ = "knowledge_revision"
     id = Column(Integer, primary_key=True, autoincrement=False)
     revision = Column(Integer, nullable=False, default=0)
+
+
+class Notice(Provenance, Base):
+    """A current notice ("Aktueller Hinweis") of an office, or of the whole municipality when
+    office_id is NULL; the bot shows it from date_from to date_to (inclusive)."""
+
+    __tablename__ = "notice"
+    id = Column(Integer, primary_key=True)
+    municipality_id = Column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    office_id = Column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    date_from = Column(Date, nullable=False)
+    date_to = Column(Date, nullable=False)
+    text = Column(Text, nullable=False)
+
+
+class EditRevision(Base):
+    """One change made in the console: who, when, what, and the office (or the municipality's
+    notices when office_key is NULL) before and after, in the file format (JSON)."""
+
+    __tablename__ = "edit_revision"
+    id = Column(Integer, primary_key=True)
+    municipality_id = Column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    office_key = Column(String(100), index=True)
+    account = Column(String(200), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    summary = Column(Text, nullable=False)
+    before = Column(Text, nullable=False)
+    after = Column(Text, nullable=False)
+    reverts_id = Column(Integer)  # the revision this one took back
+    reverted_by_id = Column(Integer)  # set when a later revision took this one back
