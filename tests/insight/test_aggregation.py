@@ -24,6 +24,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
 from insight import models
+from knowledge import models as kb
 from insight.config import InsightConfig
 from insight.ingest import Ingestor
 from insight.report import ReportFilter, build_report
@@ -249,7 +250,6 @@ def test_unlinked_conversations_still_count_but_not_as_people(tmp_path) -> None:
 
 
 def test_office_and_municipality_names_from_the_knowledge_base(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kb = pytest.importorskip("knowledge.models")
     tracker, app = f"sqlite:///{tmp_path / 't.db'}", f"sqlite:///{tmp_path / 'a.db'}"
     target = sa.create_engine(app)
     kb.Base.metadata.create_all(target, tables=[kb.Municipality.__table__, kb.Office.__table__])

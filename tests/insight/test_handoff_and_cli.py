@@ -15,11 +15,11 @@ from insight.config import InsightConfig
 from insight.ingest import Ingestor
 from insight.report import ReportFilter, build_report
 from insight.synthetic import generate
+from handoff import models
 from quartierslotse import settings as settings_module
 
 
 def test_report_uses_handoff_tickets_and_callbacks(db_urls: tuple[str, str]) -> None:
-    models = pytest.importorskip("handoff.models")
     tracker_url, app_url = db_urls
     target = sa.create_engine(app_url)
     generate(sa.create_engine(tracker_url), conversations=200, days=7, seed=2)

@@ -17,7 +17,8 @@ from knowledge.models import Area, AreaPostalCode, Municipality, Office, Opening
 from knowledge.queries import contact_for_place, municipality_hotline, nearest_offices
 from knowledge.setup import migrate
 
-CONFIRMED = Path("/work/shared/data/offices_confirmed.yml")
+# confirmed office data lives beside the repository in shared/ (never an absolute path)
+CONFIRMED = Path(__file__).resolve().parents[3] / "shared" / "data" / "offices_confirmed.yml"
 
 GRID = """\
 municipality: {key: raster, name: Raster, state: NW, source: test, as_of: "2026"}
