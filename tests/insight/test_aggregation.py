@@ -24,11 +24,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
 from insight import models
-from knowledge import models as kb
 from insight.config import InsightConfig
 from insight.ingest import Ingestor
 from insight.report import ReportFilter, build_report
 from insight.synthetic import generate
+from knowledge import models as kb
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MON = datetime(2026, 3, 2, tzinfo=BERLIN)  # Monday

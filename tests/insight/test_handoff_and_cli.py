@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from handoff import models
 from insight import __main__ as cli
 from insight import review
 from insight.config import InsightConfig
 from insight.ingest import Ingestor
 from insight.report import ReportFilter, build_report
 from insight.synthetic import generate
-from handoff import models
 from quartierslotse import settings as settings_module
 
 
