@@ -40,6 +40,12 @@ EVENTS = sa.table(
     sa.column("data", sa.Text),
 )
 
+# events per batch: bounds the memory, the CPU time and the write lock of one transaction
+CHUNK_EVENTS = 2_000
+# the review queue keeps at most this much of a message; longer texts are cut *before* they
+# are redacted, so a 1 MB message costs no more than a 2,000-character one
+REVIEW_TEXT_CHARS = 2_000
+
 _TYPES = ("user", "bot", "action", "slot", "pause", "resume", "session_started", "restart")
 
 
@@ -63,6 +69,16 @@ class _Conversation:
     paused: bool = False
     topics: dict[str, int] = field(default_factory=dict)
     last_message: _Message | None = None
+
+
+@dataclass
+class _Batch:
+    """Rows computed for one chunk of events, written in one short transaction."""
+    inserts: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    late_fallbacks: list[int]
+    review: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -207,7 +223,7 @@ class Ingestor:
         return self.municipality_names.get(text.lower(), text)[:128]
 
     # -- main loop -----------------------------------------------------------------------
-    def run(self, chunk_size: int = 50_000, now: float | None = None) -> IngestStats:
+    def run(self, chunk_size: int = CHUNK_EVENTS, now: float | None = None) -> IngestStats:
         started = time.perf_counter()
         stats = IngestStats()
         with self.target.begin() as conn:
@@ -231,6 +247,9 @@ class Ingestor:
             with self.source.connect() as src:
                 rows = src.execute(query).fetchall()
             chunk_end = min(upper, last_id + chunk_size)
+            # all CPU work (JSON, redaction) happens here, before the write transaction, so
+            # the write lock is held only for the inserts of one bounded batch
+            batch = self._process(rows, first_run)
             with self.target.begin() as conn:
                 # lock the state row (PostgreSQL: row lock; SQLite: database write lock), then
                 # check that no other ingest advanced in the meantime
@@ -239,7 +258,7 @@ class Ingestor:
                 if int(_get_state(conn, "last_event_id") or 0) != last_id:
                     stats.concurrent = True
                     break
-                self._process(conn, rows, first_run, stats)
+                self._write(conn, batch, stats)
                 _set_state(conn, "last_event_id", str(chunk_end))
             stats.events += len(rows)
             last_id = chunk_end
@@ -247,12 +266,12 @@ class Ingestor:
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def _process(self, conn: Connection, rows: list[Any], first_run: bool,
-                 stats: IngestStats) -> None:
+    def _process(self, rows: list[Any], first_run: bool) -> _Batch:
         hashes = {row.sender_id: self.pseudonym(row.sender_id) for row in rows}
         if not first_run:
             unknown = sorted({h for h in hashes.values() if h not in self.cache})
-            self._load_open(conn, unknown)
+            with self.target.connect() as conn:
+                self._load_open(conn, unknown)
         new_messages: list[_Message] = []
         late_fallbacks: list[_Message] = []
         threshold = self.config.low_confidence
@@ -281,8 +300,10 @@ class Ingestor:
                 fallback = intent == "nlu_fallback" or (
                     confidence is not None and confidence < threshold)
                 topic = topic_for_intent(intent)
+                # only the part the review queue keeps is ever held (and redacted)
+                text = payload.get("text")
                 message = _Message(event_id, row["id"], ts, intent, topic, confidence, fallback,
-                                   payload.get("text") or "")
+                                   text[:REVIEW_TEXT_CHARS] if isinstance(text, str) else "")
                 new_messages.append(message)
                 conv.last_message = message
                 row["n_messages"] += 1
@@ -342,8 +363,7 @@ class Ingestor:
                 conv.last_message = None
         conv_rows = list(self.dirty.values())
         self.dirty = {}
-        self._flush(conv_rows=conv_rows, conn=conn,
-                    new_messages=new_messages, late_fallbacks=late_fallbacks, stats=stats)
+        return self._prepare(conv_rows, new_messages, late_fallbacks)
 
     @staticmethod
     def _mark_handoff(row: dict[str, Any], ts: float, reason: str) -> None:
@@ -357,45 +377,33 @@ class Ingestor:
         elif row["handoff_reason"] == "takeover" and reason != "takeover":
             row["handoff_reason"] = reason
 
-    def _flush(self, conv_rows: list[_Conversation], conn: Connection,
-               new_messages: list[_Message], late_fallbacks: list[_Message],
-               stats: IngestStats) -> None:
-        c = models.conversations
-        inserts = [conv.row for conv in conv_rows if conv.new]
-        updates = [conv.row for conv in conv_rows if not conv.new]
-        if inserts:
-            conn.execute(c.insert(), inserts)
-            stats.conversations += len(inserts)
-        if updates:
-            columns = [col.name for col in c.columns if col.name != "id"]
-            stmt = c.update().where(c.c.id == sa.bindparam("b_id")).values(
-                {name: sa.bindparam(name) for name in columns})
-            conn.execute(stmt, [{**row, "b_id": row["id"]} for row in updates])
-        for conv in conv_rows:
-            conv.new = False
-        if new_messages:
-            conn.execute(models.messages.insert(), [
+    def _prepare(self, conv_rows: list[_Conversation], new_messages: list[_Message],
+                 late_fallbacks: list[_Message]) -> _Batch:
+        """The rows to write for one chunk (CPU only, no database)."""
+        batch = _Batch(
+            inserts=[dict(conv.row) for conv in conv_rows if conv.new],
+            updates=[{**conv.row, "b_id": conv.row["id"]} for conv in conv_rows if not conv.new],
+            messages=[
                 {"event_id": m.event_id, "conversation_id": m.conversation_id,
                  **dict(zip(("day", "week", "month", "weekday", "hour"), self.calendar(m.ts),
                           strict=True)),
                  "intent": m.intent[:128], "topic": m.topic, "confidence": m.confidence,
                  "fallback": int(m.fallback)}
                 for m in new_messages
-            ])
-            stats.messages += len(new_messages)
-        if late_fallbacks:
-            conn.execute(models.messages.update().where(
-                models.messages.c.event_id.in_([m.event_id for m in late_fallbacks])
-            ).values(fallback=1))
+            ],
+            late_fallbacks=[m.event_id for m in late_fallbacks],
+        )
+        for conv in conv_rows:
+            conv.new = False
         municipality = {conv.row["id"]: conv.row["municipality"] for conv in conv_rows}
-        review_rows = []
         for message in [*new_messages, *late_fallbacks]:
             if message.fallback and message.text.strip() and not message.text.startswith("/"):
-                review_rows.append({
+                batch.review.append({
                     "event_id": message.event_id, "conversation_id": message.conversation_id,
                     "created_at": message.ts, "day": self.calendar(message.ts)[0],
                     "municipality": municipality.get(message.conversation_id, ""),
-                    "text": redact(message.text)[:2000],
+                    # cut before redacting (the text is already cut when it is read)
+                    "text": redact(message.text[:REVIEW_TEXT_CHARS])[:REVIEW_TEXT_CHARS],
                     "predicted_intent": message.intent[:128], "confidence": message.confidence,
                     "reason": "fallback" if (message.intent == "nlu_fallback" or (
                         message.confidence is not None
@@ -403,9 +411,6 @@ class Ingestor:
                     else "low_confidence",
                     "status": "open", "label": "", "annotator": "",
                 })
-        if review_rows:
-            conn.execute(models.review.insert(), review_rows)
-            stats.review_items += len(review_rows)
         # keep the raw text in memory only for the last message of each conversation that is
         # not yet in the queue (a fallback action may still follow in the next chunk)
         keep = {id(conv.last_message) for conv in conv_rows}
@@ -413,6 +418,28 @@ class Ingestor:
             message.flushed = True
             if message.fallback or id(message) not in keep:
                 message.text = ""
+        return batch
+
+    @staticmethod
+    def _write(conn: Connection, batch: _Batch, stats: IngestStats) -> None:
+        c = models.conversations
+        if batch.inserts:
+            conn.execute(c.insert(), batch.inserts)
+            stats.conversations += len(batch.inserts)
+        if batch.updates:
+            columns = [col.name for col in c.columns if col.name != "id"]
+            stmt = c.update().where(c.c.id == sa.bindparam("b_id")).values(
+                {name: sa.bindparam(name) for name in columns})
+            conn.execute(stmt, batch.updates)
+        if batch.messages:
+            conn.execute(models.messages.insert(), batch.messages)
+            stats.messages += len(batch.messages)
+        if batch.late_fallbacks:
+            conn.execute(models.messages.update().where(
+                models.messages.c.event_id.in_(batch.late_fallbacks)).values(fallback=1))
+        if batch.review:
+            conn.execute(models.review.insert(), batch.review)
+            stats.review_items += len(batch.review)
 
 
 def ingest(config: InsightConfig | None = None, **kwargs: Any) -> IngestStats:
