@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
+from types import FrameType
 
 from quartierslotse import nlp, processes, training
 from quartierslotse.rasa_endpoints import write_credentials, write_endpoints
@@ -35,6 +37,8 @@ def main() -> None:
     services = default_services(settings, model, prepare_runtime(settings))
     print("Starte Quartierslotse …")
     started = time.monotonic()
+    # SIGTERM while starting: start_all stops what it started (as on Ctrl-C)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     running = processes.start_all(services, settings, settings.var_dir / "logs")
     from privacy.retention import start_background  # privacy: hourly retention job
 
@@ -43,20 +47,30 @@ def main() -> None:
     for item in running:
         print(f"  {item.service.name:<16} {item.service.public_url}")
     print("Logs: var/logs/. Beenden mit Strg+C.")
+    supervise(processes.Supervisor(
+        running, settings, settings.var_dir / "logs",
+        hang_seconds=settings.supervisor_hang_seconds,
+        backoff_max=settings.supervisor_max_backoff_seconds))
 
-    def shutdown(*_: object) -> None:
-        print("\nBeende alle Dienste …")
-        processes.stop_all(running)
-        sys.exit(0)
 
-    signal.signal(signal.SIGINT, shutdown)
-    signal.signal(signal.SIGTERM, shutdown)
-    while True:
-        for item in running:
-            if item.process.poll() is not None:
-                print(f"{item.service.name} wurde unerwartet beendet:\n{item.log_tail()}")
-                shutdown()
+def supervise(supervisor: processes.Supervisor) -> None:
+    """Restart services that die or hang until Ctrl-C or SIGTERM; then stop all of them."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    processes.logger.addHandler(handler)
+    processes.logger.setLevel(logging.INFO)
+    stopping: list[int] = []
+
+    def request_stop(signum: int, _: FrameType | None) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stopping:
+        supervisor.check()
         time.sleep(1)
+    print("\nBeende alle Dienste …", flush=True)
+    supervisor.stop()
 
 
 if __name__ == "__main__":

@@ -1,18 +1,22 @@
-"""Starting, health-checking and stopping local service processes."""
+"""Starting, health-checking, supervising and stopping local service processes."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from quartierslotse.services import Service, child_environment
 from quartierslotse.settings import PROJECT_ROOT, Settings
+
+logger = logging.getLogger(__name__)
 
 
 class ServiceFailed(RuntimeError):
@@ -69,7 +73,8 @@ def wait_healthy(running: RunningService, timeout: float = 180.0) -> float:
         if is_healthy(running.service.health_url):
             return time.monotonic() - started
         time.sleep(0.25)
-    raise ServiceFailed(f"{running.service.name} not healthy after {timeout:.0f}s:\n{running.log_tail()}")
+    raise ServiceFailed(
+        f"{running.service.name} not healthy after {timeout:.0f}s:\n{running.log_tail()}")
 
 
 def stop(running: RunningService, grace: float = 10.0) -> None:
@@ -77,6 +82,7 @@ def stop(running: RunningService, grace: float = 10.0) -> None:
         return
     try:
         os.killpg(running.process.pid, signal.SIGTERM)
+        os.killpg(running.process.pid, signal.SIGCONT)  # a stopped (hung) process must see it
     except ProcessLookupError:
         return
     try:
@@ -104,3 +110,122 @@ def start_all(
 def stop_all(running: list[RunningService]) -> None:
     for item in reversed(running):
         stop(item)
+
+
+@dataclass
+class _Watch:
+    """The supervisor's view of one service between two checks."""
+
+    running: RunningService
+    started_at: float
+    last_healthy: float | None = None  # None: not healthy yet since the (re)start
+    stable_since: float = 0.0  # when it last became healthy after a (re)start
+    failures: int = 0  # restarts without a stable run in between (drives the back-off)
+    restart_at: float | None = None  # set while the service is down and waiting for its restart
+
+    @property
+    def name(self) -> str:
+        return self.running.service.name
+
+
+class Supervisor:
+    """Keeps services running like a service manager (`make run`).
+
+    A service whose process exits, that answers its health URL for `hang_seconds` no more
+    (hung), or that does not become healthy within `start_timeout` after a (re)start is
+    stopped and started again after an exponential back-off (`backoff_base` · 2^n seconds,
+    at most `backoff_max`); a service that stayed healthy for `stable_seconds` starts again
+    from the shortest back-off. The other services keep running throughout. Each step is
+    logged in German for operators.
+    """
+
+    def __init__(
+        self,
+        running: list[RunningService],
+        settings: Settings,
+        log_dir: Path,
+        *,
+        hang_seconds: float = 30.0,
+        start_timeout: float = 240.0,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        stable_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.hang_seconds = hang_seconds
+        self.start_timeout = start_timeout
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.stable_seconds = stable_seconds
+        self.clock = clock
+        now = clock()
+        self.watches = [_Watch(item, started_at=now, last_healthy=now, stable_since=now)
+                        for item in running]
+
+    @property
+    def running(self) -> list[RunningService]:
+        return [watch.running for watch in self.watches]
+
+    def backoff(self, failures: int) -> float:
+        return float(min(self.backoff_base * 2 ** max(failures - 1, 0), self.backoff_max))
+
+    def check(self) -> None:
+        """One supervision pass over all services (call about once a second)."""
+        for watch in self.watches:
+            self._check(watch, self.clock())
+
+    def stop(self) -> None:
+        stop_all(self.running)
+
+    def _check(self, watch: _Watch, now: float) -> None:
+        if watch.restart_at is not None:
+            if now >= watch.restart_at:
+                self._restart(watch, now)
+            return
+        code = watch.running.process.poll()
+        if code is not None:
+            self._schedule(watch, now, f"wurde unerwartet beendet (Exit-Code {code})")
+            return
+        health_timeout = max(0.5, min(2.0, self.hang_seconds / 3))
+        if is_healthy(watch.running.service.health_url, timeout=health_timeout):
+            self._healthy(watch, now)
+        elif watch.last_healthy is None and now - watch.started_at > self.start_timeout:
+            self._kill_and_schedule(
+                watch, now, f"ist {self.start_timeout:.0f} s nach dem Start nicht bereit")
+        elif watch.last_healthy is not None and now - watch.last_healthy > self.hang_seconds:
+            self._kill_and_schedule(
+                watch, now, f"antwortet seit {now - watch.last_healthy:.0f} s nicht (hängt)")
+
+    def _healthy(self, watch: _Watch, now: float) -> None:
+        if watch.last_healthy is None:
+            logger.warning("%s läuft wieder (PID %s, bereit nach %.0f s).",
+                           watch.name, watch.running.process.pid, now - watch.started_at)
+            watch.stable_since = now
+        watch.last_healthy = now
+        if watch.failures and now - watch.stable_since >= self.stable_seconds:
+            watch.failures = 0
+
+    def _kill_and_schedule(self, watch: _Watch, now: float, reason: str) -> None:
+        stop(watch.running, grace=5.0)
+        self._schedule(watch, now, reason)
+
+    def _schedule(self, watch: _Watch, now: float, reason: str) -> None:
+        watch.failures += 1
+        delay = self.backoff(watch.failures)
+        watch.restart_at = now + delay
+        logger.warning("%s %s. Neustart in %g s (%d. Versuch). Log: %s\n%s",
+                       watch.name, reason, delay, watch.failures, watch.running.log_path,
+                       watch.running.log_tail(10))
+
+    def _restart(self, watch: _Watch, now: float) -> None:
+        try:
+            watch.running = start(watch.running.service, self.settings, self.log_dir)
+        except OSError as error:
+            self._schedule(watch, now, f"konnte nicht gestartet werden ({error})")
+            return
+        watch.restart_at = None
+        watch.started_at = now
+        watch.last_healthy = None
+        logger.warning("%s neu gestartet (PID %s).", watch.name, watch.running.process.pid)

@@ -67,6 +67,9 @@ ENV_NAMES = {
     "insight_salt": "QL_INSIGHT_SALT",
     "fallback_hotline": "QL_FALLBACK_HOTLINE",
     "action_timeout": "QL_ACTION_TIMEOUT",
+    # process supervision of `make run` (quartierslotse/processes.py)
+    "supervisor_hang_seconds": "QL_SUPERVISOR_HANG_SECONDS",
+    "supervisor_max_backoff_seconds": "QL_SUPERVISOR_MAX_BACKOFF_SECONDS",
 }
 
 
@@ -122,12 +125,12 @@ class Settings:
     insight_ingest_lag_seconds: int = 60  # leave the newest events for the next run
     insight_salt: str = ""  # salt for sender pseudonyms; empty: random, kept in insight_state
     # resilience (quartierslotse/resilience.py): told to users when the action server fails and
-    # the knowledge base has no hotline for their municipality (source: reference facts 2026-11)
-    fallback_hotline: str = (
-        "Pflegetelefon des Bundesfamilienministeriums 030 20179131 (Mo–Do 9–16 Uhr) "
-        "oder Behördennummer 115"
-    )
+    # the knowledge base has no hotline for their municipality; empty: the national lines
+    # from bot/facts.yml (content.texts)
+    fallback_hotline: str = ""
     action_timeout: int = 15  # seconds Rasa waits for the action server before the fallback
+    supervisor_hang_seconds: int = 30  # no health answer this long: the service is restarted
+    supervisor_max_backoff_seconds: int = 60  # longest wait between restarts of a failing service
 
     def __post_init__(self) -> None:
         derived = {
