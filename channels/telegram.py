@@ -12,7 +12,13 @@ reply after a handoff) fail. This channel
   when a payload does not fit Telegram's 64 bytes or `button_type: reply` is set, as a reply
   keyboard whose titles are sent back as text,
 - splits texts longer than Telegram's 4096 characters at paragraph, line or sentence ends,
-- builds its output channel without touching the event loop, so it works for external events.
+- builds its output channel without touching the event loop, so it works for external events,
+- never lets a failed send break a turn: Rasa saves the user's message only after the turn,
+  so a send error (403 blocked, 429, network) is handled here and never raised to Rasa;
+  429 is retried after Telegram's `retry_after` (bounded), transient failures are delivered
+  later in order, and a chat that blocked the bot is marked and skipped until it writes again,
+- serves private chats only (a group gets one polite line), validates chat ids, reads a
+  photo's caption as text and turns a shared location into an office search by coordinates.
 
 Configuration comes from the project settings (QL_TELEGRAM_*); keys in credentials.yml win:
 `access_token`, `webhook_url`, `api_url`, `secret_token`, `button_type` ("inline"|"reply").
@@ -24,6 +30,7 @@ import asyncio
 import hmac
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,12 +49,88 @@ ADVISOR_LABEL = "Beraterin/Berater"
 ONLY_TEXT_NOTICE = (
     "Ich kann leider nur geschriebenen Text lesen. Bitte schreiben Sie Ihre Frage als Nachricht."
 )
+PRIVATE_ONLY_NOTICE = (
+    "Ich beantworte Fragen nur im privaten Chat. Bitte schreiben Sie mir direkt eine Nachricht."
+)
 # Telegram's own commands mapped to the bot's intents, so relatives get the same start.
 COMMANDS = {"/start": "/greet", "/hilfe": "/greet", "/help": "/greet", "/mensch": "/request_human"}
+# A shared location becomes an office search by coordinates (knowledge/locate.py reads
+# "lat, lon"; the place slot is filled from the entity in and outside the place forms).
+LOCATION_INTENT = "inform_location"
+_CHAT_ID = re.compile(r"-?[1-9][0-9]{0,15}")
+MAX_ATTEMPTS = 3  # Bot API calls per message before it is deferred or given up
+MAX_INLINE_WAIT = 5.0  # longest retry_after waited for inside the turn (seconds)
+MAX_DEFER_SECONDS = 300.0  # longest retry_after honoured by a later delivery
+MAX_PENDING_PER_CHAT = 20  # bot messages kept per chat while it is throttled or unreachable
+NETWORK_RETRY_SECONDS = 5.0  # delay of a later delivery after network failures
 
 
 class TelegramApiError(RuntimeError):
-    pass
+    def __init__(self, message: str, status: int = 0, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def blocked(self) -> bool:
+        """403: the user blocked the bot (or deleted the chat); sending again is pointless."""
+        return self.status == 403
+
+    @property
+    def transient(self) -> bool:
+        """Worth a later try: rate-limited (429), Telegram's fault (5xx) or network (0)."""
+        return self.status in (0, 429) or self.status >= 500
+
+
+def valid_chat_id(value: Any) -> str | None:
+    """The chat id as text, or None: only integers (no booleans) or strings of digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, str) and _CHAT_ID.fullmatch(value):
+        return value
+    return None
+
+
+class ChatRegistry:
+    """Per process: chats that blocked the bot, and bot messages waiting for a later delivery.
+
+    A chat is unmarked as soon as it writes again (then it has unblocked the bot)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self.blocked: OrderedDict[str, float] = OrderedDict()
+        self.pending: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.refused_groups: OrderedDict[str, None] = OrderedDict()
+        self.tasks: set[asyncio.Task[None]] = set()  # later deliveries (kept referenced)
+
+    def mark_blocked(self, chat_id: str) -> None:
+        self.blocked[chat_id] = time.time()
+        self.pending.pop(chat_id, None)
+        self._trim(self.blocked)
+
+    def is_blocked(self, chat_id: str) -> bool:
+        return chat_id in self.blocked
+
+    def heard_from(self, chat_id: str) -> None:
+        if self.blocked.pop(chat_id, None) is not None:
+            logger.info("Telegram: chat %s writes again; no longer marked as blocked", chat_id)
+
+    def first_refusal(self, chat_id: str) -> bool:
+        """True the first time a group chat is refused (it gets the notice once)."""
+        if chat_id in self.refused_groups:
+            return False
+        self.refused_groups[chat_id] = None
+        self._trim(self.refused_groups)
+        return True
+
+    def _trim(self, items: OrderedDict[str, Any]) -> None:
+        while len(items) > self.limit:
+            items.popitem(last=False)
+
+
+CHATS = ChatRegistry()
 
 
 def _utf16_len(text: str) -> int:
@@ -137,30 +220,117 @@ class TelegramOutput(OutputChannel):
         self.timeout = timeout
 
     async def call(self, method: str, payload: dict[str, Any]) -> Any:
-        """One Bot API call; waits once when Telegram asks to slow down (429)."""
+        """One Bot API call. A 429 whose `retry_after` is at most MAX_INLINE_WAIT seconds and
+        network errors are retried (at most MAX_ATTEMPTS calls in all); any other failure
+        raises TelegramApiError (status 0: network)."""
         url = f"{self.api_url}/bot{self.access_token}/{method}"
-        for attempt in range(2):
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session,
-                session.post(url, json=payload) as resp,
-            ):
-                try:
-                    body = await resp.json(content_type=None)
-                except ValueError:
-                    body = {"ok": False, "description": f"HTTP {resp.status}"}
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                status, body = await self._post(url, payload)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                if attempt == MAX_ATTEMPTS:
+                    raise TelegramApiError(f"{method} failed: {error!r}") from error
+                await asyncio.sleep(0.5 * attempt)
+                continue
             if isinstance(body, dict) and body.get("ok"):
                 return body.get("result")
-            retry_after = (
-                (body.get("parameters") or {}).get("retry_after")
-                if isinstance(body, dict)
-                else None
-            )
-            if resp.status == 429 and retry_after and attempt == 0:
-                await asyncio.sleep(min(float(retry_after), 5.0))
+            failure = _api_error(method, status, body)
+            wait = failure.retry_after
+            if failure.status == 429 and wait is not None and wait <= MAX_INLINE_WAIT \
+                    and attempt < MAX_ATTEMPTS:
+                await asyncio.sleep(wait)
                 continue
-            description = body.get("description") if isinstance(body, dict) else body
-            raise TelegramApiError(f"{method} failed ({resp.status}): {description}")
-        raise TelegramApiError(f"{method} failed after retry")
+            raise failure
+        raise TelegramApiError(f"{method} failed after {MAX_ATTEMPTS} attempts")  # not reached
+
+    async def _post(self, url: str, payload: dict[str, Any]) -> tuple[int, Any]:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session,
+            session.post(url, json=payload) as resp,
+        ):
+            try:
+                return resp.status, await resp.json(content_type=None)
+            except ValueError:
+                return resp.status, {"ok": False, "description": f"HTTP {resp.status}"}
+
+    async def deliver(self, method: str, payload: dict[str, Any], defer: bool = True) -> bool:
+        """Send one message without ever raising (True: delivered now).
+
+        Rasa saves the user's message only after the whole turn, so an exception here would
+        lose it. A chat that blocked the bot is marked and skipped; a throttled or unreachable
+        chat gets its messages later, in order (`defer`); other failures are logged."""
+        chat_id = valid_chat_id(payload.get("chat_id"))
+        if chat_id is None:
+            logger.warning("Telegram: %s to an invalid chat id refused: %s", method,
+                           _short(payload.get("chat_id"), 40))
+            return False
+        if CHATS.is_blocked(chat_id):
+            logger.info("Telegram: chat %s blocked the bot; %s not sent", chat_id, method)
+            return False
+        if chat_id in CHATS.pending:
+            if defer:
+                self._queue(chat_id, method, payload)
+            return False
+        try:
+            await self.call(method, {**payload, "chat_id": chat_id})
+            return True
+        except TelegramApiError as error:
+            self._failed(chat_id, method, payload, error, defer)
+            return False
+
+    def _failed(self, chat_id: str, method: str, payload: dict[str, Any],
+                error: TelegramApiError, defer: bool) -> None:
+        if error.blocked:
+            logger.warning("Telegram: chat %s blocked the bot (%s); marked, nothing more is "
+                           "sent until it writes again", chat_id, error)
+            CHATS.mark_blocked(chat_id)
+            return
+        delay = error.retry_after if error.retry_after is not None else NETWORK_RETRY_SECONDS
+        if defer and error.transient and delay <= MAX_DEFER_SECONDS:
+            logger.warning("Telegram: %s; delivering to chat %s in %.0f s", error, chat_id, delay)
+            self._queue(chat_id, method, payload)
+            task = asyncio.get_running_loop().create_task(self._flush(chat_id, delay))
+            CHATS.tasks.add(task)
+            task.add_done_callback(CHATS.tasks.discard)
+            return
+        logger.warning("Telegram: %s; message to chat %s not delivered", error, chat_id)
+
+    def _queue(self, chat_id: str, method: str, payload: dict[str, Any]) -> None:
+        queue = CHATS.pending.setdefault(chat_id, [])
+        if len(queue) >= MAX_PENDING_PER_CHAT:
+            logger.warning("Telegram: too many undelivered messages for chat %s; oldest dropped",
+                           chat_id)
+            queue.pop(0)
+        queue.append((method, payload))
+
+    async def _flush(self, chat_id: str, delay: float) -> None:
+        """Deliver the chat's waiting messages in order after `delay` (at most MAX_ATTEMPTS
+        rounds; each round honours the last `retry_after`)."""
+        for _ in range(MAX_ATTEMPTS):
+            await asyncio.sleep(delay)
+            queue = CHATS.pending.get(chat_id, [])
+            while queue:
+                method, payload = queue[0]
+                try:
+                    await self.call(method, payload)
+                except TelegramApiError as error:
+                    if error.blocked:
+                        self._failed(chat_id, method, payload, error, defer=False)
+                        return
+                    if not error.transient:
+                        logger.warning("Telegram: %s; message to chat %s not delivered",
+                                       error, chat_id)
+                        queue.pop(0)
+                        continue
+                    delay = min(error.retry_after or NETWORK_RETRY_SECONDS, MAX_DEFER_SECONDS)
+                    break
+                queue.pop(0)
+            else:
+                CHATS.pending.pop(chat_id, None)
+                return
+        dropped = CHATS.pending.pop(chat_id, [])
+        logger.warning("Telegram: %d message(s) to chat %s not delivered after %d attempts",
+                       len(dropped), chat_id, MAX_ATTEMPTS)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
@@ -170,7 +340,7 @@ class TelegramOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in split_message(text):
-            await self.call("sendMessage", {"chat_id": recipient_id, "text": part})
+            await self.deliver("sendMessage", {"chat_id": recipient_id, "text": part})
 
     async def send_text_with_buttons(
         self,
@@ -182,9 +352,9 @@ class TelegramOutput(OutputChannel):
     ) -> None:
         parts = split_message(text) or ["Bitte wählen Sie:"]
         for part in parts[:-1]:
-            await self.call("sendMessage", {"chat_id": recipient_id, "text": part})
+            await self.deliver("sendMessage", {"chat_id": recipient_id, "text": part})
         markup = build_reply_markup(buttons, button_type or self.button_type)
-        await self.call(
+        await self.deliver(
             "sendMessage", {"chat_id": recipient_id, "text": parts[-1], "reply_markup": markup}
         )
 
@@ -194,7 +364,7 @@ class TelegramOutput(OutputChannel):
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.call("sendPhoto", {"chat_id": recipient_id, "photo": image})
+        await self.deliver("sendPhoto", {"chat_id": recipient_id, "photo": image})
 
     async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
         if isinstance(attachment, str) and attachment:
@@ -204,17 +374,30 @@ class TelegramOutput(OutputChannel):
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         if isinstance(json_message, dict) and json_message.get("text"):
-            payload = {"chat_id": json_message.get("chat_id", recipient_id), **json_message}
-            await self.call("sendMessage", payload)
+            # always to this conversation's chat, whatever chat_id the JSON names
+            await self.deliver("sendMessage", {**json_message, "chat_id": recipient_id})
 
     async def send_typing(self, recipient_id: str) -> None:
-        await self.call("sendChatAction", {"chat_id": recipient_id, "action": "typing"})
+        await self.deliver("sendChatAction", {"chat_id": recipient_id, "action": "typing"},
+                           defer=False)
 
     async def set_webhook(self, url: str, secret_token: str = "") -> bool:
         payload: dict[str, Any] = {"url": url, "allowed_updates": ["message", "callback_query"]}
         if secret_token:
             payload["secret_token"] = secret_token
         return bool(await self.call("setWebhook", payload))
+
+
+def _api_error(method: str, status: int, body: Any) -> TelegramApiError:
+    body = body if isinstance(body, dict) else {"description": _short(body, 100)}
+    parameters = body.get("parameters")
+    retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    if isinstance(retry_after, bool) or not isinstance(retry_after, (int, float)):
+        retry_after = 1.0 if status == 429 else None
+    code = body.get("error_code")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else status
+    return TelegramApiError(f"{method} failed ({code}): {body.get('description')}", code,
+                            max(0.0, float(retry_after)) if retry_after is not None else None)
 
 
 def _is_advisor(message: dict[str, Any]) -> bool:
@@ -337,13 +520,14 @@ class TelegramInput(InputChannel):
                 from quartierslotse.settings import get_settings
                 from security.channel_guard import ChannelGuard
 
-                self._channel_guard = ChannelGuard(get_settings(), self.name())
+                self._channel_guard: Any = ChannelGuard(get_settings(), self.name())
             except ImportError:
                 self._channel_guard = None
         return self._channel_guard
 
     async def _admit(
-        self, out: TelegramOutput, chat_id: str, text: str, tracker_store: Any
+        self, out: TelegramOutput, chat_id: str, text: str, tracker_store: Any,
+        offered: list[str] | None = None,
     ) -> str:
         """The text to hand to Rasa ("" = nothing). Telegram is the caller of the webhook,
         so a refusal is told to the user instead of answering 429 (Telegram would retry);
@@ -351,7 +535,8 @@ class TelegramInput(InputChannel):
         guard = self._guard()
         if guard is None:
             return text
-        admission = await guard.admit(None, chat_id, text, tracker_store=tracker_store)
+        admission = await guard.admit(None, chat_id, text, tracker_store=tracker_store,
+                                      offered_payloads=offered)
         if not admission.allowed:
             logger.warning("Telegram: message from chat %s refused (%s)", chat_id, admission.status)
             if admission.message:
@@ -376,53 +561,91 @@ class TelegramInput(InputChannel):
         out = self.get_output_channel()
         callback = update.get("callback_query")
         message = update.get("message")
+        text, offered = "", None
         if isinstance(callback, dict):
-            chat_id = _chat_id(callback.get("message"))
-            text = callback.get("data")
-            if callback.get("id"):
-                try:
-                    await out.call("answerCallbackQuery", {"callback_query_id": callback["id"]})
-                except (TelegramApiError, aiohttp.ClientError, asyncio.TimeoutError) as error:
-                    logger.info("Telegram: answerCallbackQuery failed: %s", error)
-            if chat_id is None or not isinstance(text, str) or not text:
+            await self._answer_callback(out, callback)
+            data = callback.get("data")
+            if not isinstance(data, str) or not data:
                 logger.warning("Telegram: malformed callback_query ignored: %r", _short(update))
                 return
-        elif isinstance(message, dict):
-            chat_id = _chat_id(message)
-            text = message.get("text")
-            if chat_id is None:
-                logger.warning("Telegram: message without chat ignored: %r", _short(update))
-                return
-            if not isinstance(text, str) or not text.strip():
-                await out.send_text_message(chat_id, ONLY_TEXT_NOTICE)
-                return
-            text = _map_command(text.strip())
-        else:
+            message, text = callback.get("message"), data
+        elif not isinstance(message, dict):
             logger.warning(
                 "Telegram: update type not handled (%s)",
-                ", ".join(k for k in update if k != "update_id") or "empty",
+                ", ".join(str(k) for k in update if k != "update_id") or "empty",
             )
             return
-        text = await self._admit(out, chat_id, text, tracker_store)
+        chat_id = await self._private_chat(out, message, update)
+        if chat_id is None:
+            return
+        CHATS.heard_from(chat_id)
+        if not text and isinstance(message, dict):
+            text, offered = _message_text(message)
+            if not text:
+                await out.send_text_message(chat_id, ONLY_TEXT_NOTICE)
+                return
+        text = await self._admit(out, chat_id, text, tracker_store, offered)
         if not text:
             return
-        try:
-            await out.send_typing(chat_id)
-        except (TelegramApiError, aiohttp.ClientError, asyncio.TimeoutError) as error:
-            logger.info("Telegram: sendChatAction failed: %s", error)
+        await out.send_typing(chat_id)
         metadata = {"telegram_update_id": update.get("update_id")}
         await on_new_message(
             UserMessage(text, out, chat_id, input_channel=self.name(), metadata=metadata)
         )
 
+    async def _answer_callback(self, out: TelegramOutput, callback: dict[str, Any]) -> None:
+        if not callback.get("id"):
+            return
+        try:
+            await out.call("answerCallbackQuery", {"callback_query_id": str(callback["id"])})
+        except TelegramApiError as error:
+            logger.info("Telegram: answerCallbackQuery failed: %s", error)
 
-def _chat_id(message: Any) -> str | None:
-    if not isinstance(message, dict):
+    async def _private_chat(self, out: TelegramOutput, message: Any, update: Any) -> str | None:
+        """The chat id of a private chat; a group or channel gets one polite line (once)."""
+        chat = message.get("chat") if isinstance(message, dict) else None
+        chat_id = valid_chat_id(chat.get("id")) if isinstance(chat, dict) else None
+        if chat_id is None or not isinstance(chat, dict):
+            logger.warning("Telegram: update without a valid chat ignored: %r", _short(update))
+            return None
+        kind = chat.get("type")
+        if kind == "private":
+            return chat_id
+        if kind in ("group", "supergroup", "channel"):
+            logger.info("Telegram: %s chat %s not served (private chats only)", kind, chat_id)
+            if CHATS.first_refusal(chat_id):
+                await out.send_text_message(chat_id, PRIVATE_ONLY_NOTICE)
+        else:
+            logger.warning("Telegram: chat of unknown type ignored: %r", _short(update))
         return None
-    chat = message.get("chat")
-    if not isinstance(chat, dict) or not isinstance(chat.get("id"), (int, str)):
+
+
+def _message_text(message: dict[str, Any]) -> tuple[str, list[str] | None]:
+    """What the user said: the text, a photo's (or file's) caption, or – for a shared
+    location – an office search by its coordinates (offered to the input guard as the only
+    payload, since the channel and not the user wrote it)."""
+    for key in ("text", "caption"):
+        value = message.get(key)
+        if isinstance(value, str) and value.strip():
+            return _map_command(value.strip()), None
+    point = _coordinates(message.get("location"))
+    if point is not None:
+        payload = f'/{LOCATION_INTENT}{{"place": "{point[0]:.5f}, {point[1]:.5f}"}}'
+        return payload, [payload]
+    return "", None
+
+
+def _coordinates(location: Any) -> tuple[float, float] | None:
+    if not isinstance(location, dict):
         return None
-    return str(chat["id"])
+    values = [location.get("latitude"), location.get("longitude")]
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(numbers) != 2:
+        return None
+    lat, lon = numbers
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
+        return None
+    return lat, lon
 
 
 def _map_command(text: str) -> str:

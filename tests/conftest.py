@@ -13,6 +13,8 @@ from quartierslotse.devserver import prepare_runtime
 from quartierslotse.services import default_services
 from quartierslotse.settings import Settings, get_settings
 from tests.support.chat import RestChat
+from tests.support.telegram import TOKEN as TELEGRAM_TOKEN
+from tests.support.telegram import FakeBotApi
 
 
 def free_port() -> int:
@@ -22,8 +24,19 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for the test stack: own ports and databases, the project's model cache."""
+def telegram_api() -> Iterator[FakeBotApi]:
+    """The fake Telegram Bot API (loopback) the stack's Telegram channel talks to."""
+    api = FakeBotApi().start()
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeBotApi) -> Settings:
+    """Settings for the test stack: own ports and databases, the project's model cache, the
+    Telegram channel on (webhook `/webhooks/telegram/webhook`, Bot API: `telegram_api`)."""
     base = get_settings()
     return Settings(
         var_dir=tmp_path_factory.mktemp("var"),
@@ -37,6 +50,8 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # every test client is 127.0.0.1: the per-IP limit is tested on its own
         # (tests/security/test_rate_limit.py); the per-conversation limit stays as configured
         rate_limit_per_ip=1_000_000,
+        telegram_token=TELEGRAM_TOKEN,
+        telegram_api_url=telegram_api.url,
     )
 
 

@@ -3,35 +3,42 @@
 The channel runs in a real Sanic app, registered the way Rasa registers input channels
 (`rasa.core.channels.channel.register`); a small fake agent stands in for the dialogue
 model and answers through the channel's output channel, exactly like Rasa's processor.
-The fake Bot API speaks the real protocol (`POST /bot<token>/<method>`, `{"ok": true, ...}`)
-and records every HTTP call the channel makes.
+The fake Bot API (tests/support/telegram.py) speaks the real protocol
+(`POST /bot<token>/<method>`, `{"ok": true, ...}`, 403/429 as Telegram sends them) and records
+every HTTP call the channel makes. The same through the real Rasa server:
+tests/channels/test_telegram_stack.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import socket
+import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
+from channels import telegram
 from channels.telegram import (
     ADVISOR_LABEL,
     ONLY_TEXT_NOTICE,
+    PRIVATE_ONLY_NOTICE,
+    ChatRegistry,
     TelegramInput,
     build_reply_markup,
     split_message,
+    valid_chat_id,
 )
+from tests.conftest import free_port
+from tests.support.telegram import TOKEN, FakeBotApi, text_update
 
-TOKEN = "123456:TEST-token"
 GREETING = {
     "text": "Guten Tag! Ich bin der Quartierslotse, ein digitaler Assistent – kein Mensch.",
     "buttons": [
@@ -40,61 +47,6 @@ GREETING = {
     ],
 }
 PFLEGE = {"text": "Ein Pflegegrad zeigt, wie viel Hilfe jemand im Alltag braucht."}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class FakeBotApi:
-    """A loopback server that answers like api.telegram.org and records the calls."""
-
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    fail_methods: set[str] = field(default_factory=set)
-    url: str = ""
-    _runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != TOKEN:
-            return web.json_response(
-                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
-            )
-        method = request.match_info["method"]
-        payload = await request.json()
-        self.calls.append((method, payload))
-        if method in self.fail_methods:
-            return web.json_response(
-                {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
-                status=400,
-            )
-        result: Any = True
-        if method == "sendMessage":
-            result = {
-                "message_id": len(self.calls),
-                "date": 1700000000,
-                "chat": {"id": int(payload["chat_id"]), "type": "private"},
-                "text": payload["text"],
-            }
-        return web.json_response({"ok": True, "result": result})
-
-    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
-        return [payload for name, payload in self.calls if name == method]
 
 
 class FakeTrackerStore:
@@ -109,12 +61,14 @@ class FakeAgent:
 
     def __init__(self) -> None:
         self.received: list[UserMessage] = []
+        self.completed: list[str] = []  # turns that ran to the end (Rasa saves the tracker then)
         self.tracker_store = FakeTrackerStore()
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         reply = PFLEGE if message.text == "/ask_pflegegrad" else GREETING
         await message.output_channel.send_response(message.sender_id, dict(reply))
+        self.completed.append(message.text)
 
 
 @dataclass
@@ -142,8 +96,7 @@ class Stack:
 
 
 async def _start_stack(secret: str = "") -> tuple[Stack, Any]:
-    api = FakeBotApi()
-    await api.start()
+    api = FakeBotApi().start()
     channel = TelegramInput(
         TOKEN,
         webhook_url="https://stadt.example/webhooks/telegram/webhook",
@@ -165,6 +118,14 @@ async def _start_stack(secret: str = "") -> tuple[Stack, Any]:
     return Stack(api, agent, channel, app, f"http://127.0.0.1:{port}"), server
 
 
+@pytest.fixture(autouse=True)
+def fresh_chats(monkeypatch: pytest.MonkeyPatch) -> ChatRegistry:
+    """No blocked or throttled chats left over from another test."""
+    chats = ChatRegistry()
+    monkeypatch.setattr(telegram, "CHATS", chats)
+    return chats
+
+
 @pytest.fixture
 async def stack():
     stack, server = await _start_stack()
@@ -173,19 +134,6 @@ async def stack():
     server.close()
     await server.wait_closed()
     await stack.api.stop()
-
-
-def text_update(text: str, chat_id: int = 4711, update_id: int = 1) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 10,
-            "date": 1700000000,
-            "chat": {"id": chat_id, "type": "private", "first_name": "Anna"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Anna"},
-            "text": text,
-        },
-    }
 
 
 async def test_text_update_is_answered_with_inline_keyboard(stack: Stack) -> None:
@@ -402,3 +350,143 @@ async def test_too_many_messages_are_refused_politely_with_200(stack: Stack) -> 
     assert set(statuses) == {200}
     assert len(stack.agent.received) < 25
     assert {"chat_id": str(chat), "text": RATE_LIMIT_MESSAGE} in stack.api.sent()
+
+
+# --------------------------------------------------------------------------- failed sends
+
+
+async def test_blocked_bot_completes_the_turn_and_marks_the_chat(
+    stack: Stack, fresh_chats: ChatRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.api.blocked_chats.add("4711")
+    with caplog.at_level(logging.WARNING, logger="channels.telegram"):
+        resp = await stack.post_update(text_update("Guten Tag", update_id=50))
+    assert resp.status == 200
+    assert stack.agent.completed == ["Guten Tag"]  # the turn ran to its end: Rasa saves it
+    assert fresh_chats.is_blocked("4711")
+    assert "blocked the bot" in caplog.text
+    calls = len(stack.api.calls)
+    # an advisor's reply to the blocked chat is not sent again and again
+    output = stack.channel.get_output_channel()
+    await output.send_response("4711", {"text": "Hier ist Frau Schulz.", "role": "advisor"})
+    assert len(stack.api.calls) == calls
+    # the user unblocks the bot and writes: the chat is served again
+    stack.api.blocked_chats.clear()
+    await stack.post_update(text_update("Hallo, da bin ich wieder", update_id=51))
+    assert not fresh_chats.is_blocked("4711")
+    assert stack.api.sent(chat_id="4711")[-1]["text"].startswith("Guten Tag! Ich bin")
+
+
+async def test_429_is_retried_after_retry_after(stack: Stack) -> None:
+    stack.api.throttle(4711, times=2, retry_after=1)
+    started = time.monotonic()
+    await stack.post_update(text_update("Guten Tag", update_id=60))
+    assert stack.agent.completed == ["Guten Tag"]
+    sent = stack.api.sent()
+    assert len(sent) == 3 and sent[0] == sent[1] == sent[2]  # two 429 answers, then delivered
+    assert sent[2]["text"].startswith("Guten Tag! Ich bin")
+    times = [t for (method, _), t in zip(stack.api.calls, stack.api.call_times, strict=True)
+             if method == "sendMessage"]
+    assert times[1] - times[0] >= 0.95 and times[2] - times[1] >= 0.95
+    assert time.monotonic() - started < 10
+
+
+async def test_long_retry_after_is_delivered_later_in_order(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, fresh_chats: ChatRegistry
+) -> None:
+    """A retry_after longer than the turn may wait: the turn ends, the answers follow."""
+    monkeypatch.setattr(telegram, "MAX_INLINE_WAIT", 0.5)
+    stack.api.throttle(4711, times=1, retry_after=1)
+    output = stack.channel.get_output_channel()
+    await output.send_response("4711", {"text": "Erste Nachricht."})
+    await output.send_response("4711", {"text": "Zweite Nachricht."})
+    assert stack.api.sent(chat_id="4711") == [{"chat_id": "4711", "text": "Erste Nachricht."}]
+    for _ in range(50):
+        if not fresh_chats.pending:
+            break
+        await asyncio.sleep(0.1)
+    assert [m["text"] for m in stack.api.sent(chat_id="4711")] == [
+        "Erste Nachricht.", "Erste Nachricht.", "Zweite Nachricht."]
+
+
+async def test_retry_after_beyond_the_bound_is_not_waited_for(
+    stack: Stack, fresh_chats: ChatRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.api.throttle(4711, times=1, retry_after=3600)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="channels.telegram"):
+        await stack.post_update(text_update("Guten Tag", update_id=65))
+    assert time.monotonic() - started < 5
+    assert stack.agent.completed == ["Guten Tag"]
+    assert not fresh_chats.pending and "not delivered" in caplog.text
+
+
+async def test_network_failure_never_breaks_the_turn(caplog: pytest.LogCaptureFixture) -> None:
+    output = telegram.TelegramOutput(TOKEN, f"http://127.0.0.1:{free_port()}", timeout=2)
+    with caplog.at_level(logging.WARNING, logger="channels.telegram"):
+        await output.send_response("4711", {"text": "Hallo"})  # nobody listens: no exception
+    assert "delivering to chat 4711 in 5 s" in caplog.text
+    for task in list(telegram.CHATS.tasks):
+        task.cancel()
+
+
+# --------------------------------------------------------------------------- what is served
+
+
+async def test_group_chat_gets_one_polite_line(stack: Stack) -> None:
+    for update_id in (70, 71):
+        update = text_update("Hallo Bot", chat_id=-100123, update_id=update_id, chat_type="group")
+        resp = await stack.post_update(update)
+        assert resp.status == 200
+    assert stack.agent.received == []
+    assert stack.api.sent() == [{"chat_id": "-100123", "text": PRIVATE_ONLY_NOTICE}]
+
+
+@pytest.mark.parametrize("chat_id", [True, False, "../../bot/sendMessage", "12a", 1.5, None,
+                                     "", "0", 10**20])
+async def test_invalid_chat_ids_are_rejected(stack: Stack, chat_id: Any) -> None:
+    update = text_update("Hallo")
+    update["message"]["chat"]["id"] = chat_id
+    resp = await stack.post_update(update)
+    assert resp.status == 200
+    assert stack.agent.received == []
+    assert stack.api.calls == []
+
+
+async def test_output_refuses_an_invalid_recipient(stack: Stack) -> None:
+    await stack.channel.get_output_channel().send_response("../x", {"text": "Hallo"})
+    await stack.channel.get_output_channel().send_custom_json(
+        "4711", {"text": "Hallo", "chat_id": "999"})
+    assert stack.api.sent() == [{"chat_id": "4711", "text": "Hallo"}]
+    assert valid_chat_id(4711) == "4711" and valid_chat_id(-100123) == "-100123"
+    assert valid_chat_id(True) is None and valid_chat_id("/etc/passwd") is None
+
+
+async def test_photo_caption_is_read_as_text(stack: Stack) -> None:
+    update = text_update("x", update_id=80)
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": "p1", "width": 90, "height": 90}]
+    update["message"]["caption"] = "Ist das ein Antrag auf Pflegegrad?"
+    await stack.post_update(update)
+    assert [m.text for m in stack.agent.received] == ["Ist das ein Antrag auf Pflegegrad?"]
+
+
+async def test_shared_location_becomes_an_office_search_by_coordinates(stack: Stack) -> None:
+    update = text_update("x", update_id=90)
+    del update["message"]["text"]
+    update["message"]["location"] = {"latitude": 51.513587, "longitude": 7.465298}
+    await stack.post_update(update)
+    assert [m.text for m in stack.agent.received] == [
+        '/inform_location{"place": "51.51359, 7.46530"}']
+
+
+@pytest.mark.parametrize("location", [{"latitude": True, "longitude": 7.4},
+                                      {"latitude": 95.0, "longitude": 7.4},
+                                      {"latitude": "51.5", "longitude": "7.4"}, "Dortmund"])
+async def test_invalid_location_gets_the_text_notice(stack: Stack, location: Any) -> None:
+    update = text_update("x", update_id=91)
+    del update["message"]["text"]
+    update["message"]["location"] = location
+    await stack.post_update(update)
+    assert stack.agent.received == []
+    assert stack.api.sent() == [{"chat_id": "4711", "text": ONLY_TEXT_NOTICE}]
