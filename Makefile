@@ -44,6 +44,9 @@ services: system-deps
 	scripts/ensure_services.sh
 
 test: install services knowledge nlp
+	$(VENV)/bin/quartierslotse facts check
+	$(VENV)/bin/quartierslotse answers build --check
+	@mkdir -p build && $(VENV)/bin/quartierslotse answers export --format html --output build/antwortkatalog.html
 	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest hat keinen Test gefunden – das ist ein Fehler." >&2; exit 1; fi; \
 	exit $$rc

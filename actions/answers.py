@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.content import facts as fact_file
+
 ROOT = Path(__file__).resolve().parent.parent
-FACTS_FILE = ROOT / "bot" / "facts.yml"
 AMOUNTS_DOMAIN = ROOT / "bot" / "domain" / "pflegegrad_amounts.yml"
 GRADES = (1, 2, 3, 4, 5)
 AMOUNT_TOPICS = ("pflegegeld", "sachleistung")
@@ -66,27 +66,16 @@ RELATION_PHRASES = {
 }
 OFFICE_LINE = "Persönliche Beratung bekommen Sie im Büro in Ihrer Nähe."
 OFFICE_BUTTON = {"title": "Büro in meiner Nähe finden", "payload": "/find_office"}
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-          "September", "Oktober", "November", "Dezember")
 
 
-@lru_cache(maxsize=1)
-def load_facts(path: Path = FACTS_FILE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+def load_facts() -> dict[str, Any]:
+    """The facts file (bot/facts.yml, via bot.content.facts)."""
+    return fact_file.load()
 
 
 def euro(amount: int) -> str:
     """German thousands separator: 1497 -> "1.497"."""
-    return f"{amount:,}".replace(",", ".")
-
-
-def german_date(iso: str) -> str:
-    """"2025-01-01" -> "1. Januar 2025"; review dates "2026-11(-23)" -> "November 2026"."""
-    parts = [int(p) for p in str(iso).split("-")]
-    if len(parts) == 3 and parts[2] == 1:
-        return f"{parts[2]}. {MONTHS[parts[1] - 1]} {parts[0]}"
-    return f"{MONTHS[parts[1] - 1]} {parts[0]}"
+    return fact_file.number(amount, "euro")
 
 
 def parse_grade(value: Any) -> str | None:
@@ -211,7 +200,7 @@ def amount_table(topic: str, facts: dict[str, Any]) -> str:
 
 
 def grade_summary(grade: int, facts: dict[str, Any]) -> str:
-    points = facts["pflege"]["points"]["from"][grade]
+    points = fact_file.number(facts["pflege"]["punkte"]["per_grade"][grade])
     lines = [f"Pflegegrad {grade} gibt es ab {points} Punkten.",
              amount_line("pflegegeld", grade, facts)]
     if facts["pflege"]["sachleistung"]["per_grade"][grade]:
@@ -231,9 +220,9 @@ ANTRAG = ("Den Antrag stellen Sie bei der Pflegekasse. Sie gehört zur Krankenka
           "Die Pflegekasse muss innerhalb von {weeks} Wochen eine Pflegeberatung anbieten.")
 
 
-def _variation(lines: list[str], stand: str, source: str,
+def _variation(lines: list[str], response: str, facts: dict[str, Any],
                conditions: dict[str, str] | None = None) -> dict[str, Any]:
-    text = "\n".join([*lines, f"Stand: {stand} · Quelle: {source}", OFFICE_LINE])
+    text = "\n".join([*lines, fact_file.stand_line(response, facts), OFFICE_LINE])
     variation: dict[str, Any] = {}
     if conditions:
         variation["condition"] = [{"type": "slot", "name": k, "value": v}
@@ -245,44 +234,40 @@ def _variation(lines: list[str], stand: str, source: str,
 
 def generated_responses(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The Pflege responses whose text depends on facts and slots."""
-    pflege = facts["pflege"]
-    stand = german_date(pflege["pflegegeld"]["as_of"])
     responses: dict[str, list[dict[str, Any]]] = {}
     for topic in AMOUNT_TOPICS:
-        source = pflege[topic]["source"]
+        name = f"utter_ask_pflegegrad/{topic}"
         variations = [
-            _variation([amount_line(topic, g, facts), EXPLANATIONS[topic]], stand, source,
+            _variation([amount_line(topic, g, facts), EXPLANATIONS[topic]], name, facts,
                        {"pflegegrad": str(g)})
             for g in GRADES
         ]
         variations.append(_variation([amount_table(topic, facts), EXPLANATIONS[topic]],
-                                     stand, source))
-        responses[f"utter_ask_pflegegrad/{topic}"] = variations
-    source = f"§§ {pflege['sachleistung']['source'].split()[1]}, " \
-             f"{pflege['pflegegeld']['source'].split()[1]} SGB XI"
+                                     name, facts))
+        responses[name] = variations
+    name = "utter_ask_pflegegrad/nachfrage"
     follow_up = []
     for g in GRADES:
         for topic in AMOUNT_TOPICS:
-            follow_up.append(_variation([amount_line(topic, g, facts)], stand, source,
+            follow_up.append(_variation([amount_line(topic, g, facts)], name, facts,
                                         {"pflege_thema": topic, "pflegegrad": str(g)}))
-        follow_up.append(_variation([grade_summary(g, facts)], stand, source,
+        follow_up.append(_variation([grade_summary(g, facts)], name, facts,
                                     {"pflege_thema": GENERAL_TOPIC, "pflegegrad": str(g)}))
     follow_up.append(_variation([amount_table("pflegegeld", facts),
-                                 amount_table("sachleistung", facts)], stand, source))
-    responses["utter_ask_pflegegrad/nachfrage"] = follow_up
-    weeks = pflege["pflegeberatung"]["weeks"]
-    antrag_stand = german_date(facts["answers"]["utter_ask_pflegegrad/antrag"]["as_of"])
-    antrag_source = facts["answers"]["utter_ask_pflegegrad/antrag"]["source"]
+                                 amount_table("sachleistung", facts)], name, facts))
+    responses[name] = follow_up
+    weeks = fact_file.number(facts["pflege"]["pflegeberatung"]["weeks"])
+    name = "utter_ask_pflegegrad/antrag"
     antrag = []
     for relation, phrase in RELATION_PHRASES.items():
         who = (f"Für {phrase} können Sie den Antrag stellen, wenn Sie eine Vollmacht haben "
                f"oder die Person zustimmt.")
-        antrag.append(_variation([ANTRAG.format(who=who, weeks=weeks)], antrag_stand,
-                                 antrag_source, {"relation": relation}))
+        antrag.append(_variation([ANTRAG.format(who=who, weeks=weeks)], name, facts,
+                                 {"relation": relation}))
     antrag.append(_variation(
         [ANTRAG.format(who="Angehörige können den Antrag mit einer Vollmacht stellen.",
-                       weeks=weeks)], antrag_stand, antrag_source))
-    responses["utter_ask_pflegegrad/antrag"] = antrag
+                       weeks=weeks)], name, facts))
+    responses[name] = antrag
     return responses
 
 

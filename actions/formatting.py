@@ -5,6 +5,7 @@ Other action modules (handoff, answers) may import these helpers.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
 WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
@@ -76,3 +77,23 @@ def join_and(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} und {items[-1]}"
+
+
+UNKNOWN_AS_OF = "Wie aktuell diese Angaben sind, weiß ich nicht. Fragen Sie bitte vorher nach."
+
+
+def stand_for_people(as_of: str | None) -> str:
+    """An office's as-of note for users: "2024-03 (Recherche)" -> "Angaben vom März 2024".
+
+    Notes in the knowledge base ("unbekannt (Artikel aus der Corona-Zeit)") are for the
+    editors; users only see the date, or that it is unknown.
+    """
+    text = str(as_of or "").strip()
+    month = re.match(r"^(\d{4})-(\d{2})(?:-(\d{2}))?\b", text)
+    if month and 1 <= int(month.group(2)) <= 12:
+        day = f"{int(month.group(3))}. " if month.group(3) else ""
+        return f"Angaben vom {day}{MONTH_NAMES[int(month.group(2)) - 1]} {month.group(1)}"
+    year = re.match(r"^(\d{4})\b", text)
+    if year:
+        return f"Angaben aus dem Jahr {year.group(1)}"
+    return UNKNOWN_AS_OF

@@ -13,18 +13,18 @@ from actions.formatting import (
     distance,
     join_and,
     join_or,
+    stand_for_people,
     time_range,
 )
+from bot.content.texts import text as fact_text
 from knowledge.hours import Opening, current_opening, day_plan, local_zone, next_opening
 from knowledge.locate import Resolution
 from knowledge.models import Office
-from knowledge.queries import PFLEGETELEFON, PFLEGETELEFON_HOURS, Hotline, OfficeHit
+from knowledge.queries import Hotline, OfficeHit
 
 EXAMPLE_WARNING = "Achtung: Das sind Beispieldaten – diese Angaben sind nicht bestätigt."
 NO_HOURS = "Sprechzeiten: Dazu habe ich keine bestätigten Angaben."
-PFLEGETELEFON_LINE = (
-    f"Bundesweit hilft auch das Pflegetelefon: {PFLEGETELEFON} ({PFLEGETELEFON_HOURS})."
-)
+PFLEGETELEFON_LINE = fact_text("pflegetelefon_line")
 ASK_PLACE = "Wo wohnen Sie? Nennen Sie bitte Ihren Ort, Stadtteil oder Ihre Postleitzahl."
 ASK_HANDOFF_PLACE = (
     "Damit sich die richtige Beratungsstelle bei Ihnen meldet: In welchem Ort oder Stadtteil "
@@ -171,7 +171,7 @@ def office_block(
     if distance_km is not None:
         lines.append(f"Entfernung: {distance(distance_km)} (Luftlinie, ungefähr)")
     lines.extend(hours_lines(office, at, hotline))
-    lines.append(f"Stand der Angaben: {office.as_of}")
+    lines.append(stand_for_people(office.as_of))
     return "\n".join(lines)
 
 
@@ -191,7 +191,7 @@ def hours_block(office: Office, at: datetime, hotline: Hotline | None, day: date
             lines.extend(weekly_lines(office))
         if office.hours_caveat:
             lines.append(office.hours_caveat)
-    lines.append(f"Stand der Angaben: {office.as_of}")
+    lines.append(stand_for_people(office.as_of))
     return "\n".join(lines)
 
 

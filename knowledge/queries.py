@@ -18,8 +18,6 @@ from knowledge.locate import Resolution, resolve_location, resolve_with
 from knowledge.lookup import LookupTables, lookup_tables
 from knowledge.models import Municipality, Office, OfficeArea, OfficeTopic
 
-PFLEGETELEFON = "030 20179131"
-PFLEGETELEFON_HOURS = "Montag bis Donnerstag 9 bis 16 Uhr"
 SEARCH_RADII_KM = (10.0, 25.0, 60.0, 150.0, 400.0, 900.0)
 
 # what answers need (hours for "open now", the municipality for holidays and hotline);
@@ -238,8 +236,6 @@ def contact_for_place(session: Session, place: str, at: datetime) -> ContactInfo
 
 
 __all__ = [
-    "PFLEGETELEFON",
-    "PFLEGETELEFON_HOURS",
     "ContactInfo",
     "Hotline",
     "OfficeHit",

@@ -10,6 +10,8 @@ AREAS = {
     "knowledge": ("knowledge.cli", "Wissensdatenbank: init, import, validate, export"),
     "advisor": ("advisor.cli", "Beratungskonsole: Konten anlegen und verwalten"),
     "insight": ("insight.__main__", "Auswertung: ingest, export, review-export"),
+    "facts": ("bot.content.cli:facts_main", "Angaben: check (Prüfdaten)"),
+    "answers": ("bot.content.cli:answers_main", "Antworten: build, export (Antwortkatalog)"),
 }
 
 
@@ -28,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     if area not in AREAS:
         print(f"Unbekannter Bereich: {area!r}.\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(AREAS[area][0])
-    return int(module.main(rest) or 0)
+    module_name, _, function = AREAS[area][0].partition(":")
+    module = importlib.import_module(module_name)
+    return int(getattr(module, function or "main")(rest) or 0)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ Two small Rasa extensions, both loaded through Rasa's own configuration (no patc
 
     The hotline is the municipality's hotline from the knowledge base when the conversation
     (or `QL_DEFAULT_MUNICIPALITY`) names a municipality and the knowledge base has one;
-    otherwise `QL_FALLBACK_HOTLINE` (default: the Pflegetelefon of the federal family
-    ministry, 030 20179131, Mon–Thu 9–16, and the Behördennummer 115).
+    otherwise `QL_FALLBACK_HOTLINE`, by default the national lines rendered from
+    bot/facts.yml (bot.content.texts: the Pflegetelefon of the federal family ministry, and the
+    Behördennummer 115 where the city takes part).
 
     The guard only accepts calls from the loopback interface that did not pass a proxy
     (no X-Forwarded-For), and, when a Rasa token is configured, only with that token in the
@@ -52,6 +53,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.content.texts import fallback_hotline
 from quartierslotse.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -144,7 +146,7 @@ def _warm_up() -> None:
 
 async def apology_text(tracker: dict[str, Any]) -> str:
     hotline = await _cached_hotline(_municipality_from_tracker(tracker))
-    hotline = hotline or get_settings().fallback_hotline
+    hotline = hotline or fallback_hotline(get_settings())
     return (
         f"{APOLOGY} Ich kann Ihre Frage deshalb im Moment nicht vollständig beantworten. "
         "Bitte versuchen Sie es in ein paar Minuten noch einmal – ich bin gleich wieder da.\n"

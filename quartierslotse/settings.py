@@ -126,7 +126,7 @@ class Settings:
     insight_salt: str = ""  # salt for sender pseudonyms; empty: random, kept in insight_state
     # resilience (quartierslotse/resilience.py): told to users when the action server fails and
     # the knowledge base has no hotline for their municipality; empty: the national lines
-    # from bot/facts.yml (content.texts)
+    # from bot/facts.yml (bot.content.texts.fallback_hotline)
     fallback_hotline: str = ""
     action_timeout: int = 15  # seconds Rasa waits for the action server before the fallback
     supervisor_hang_seconds: int = 30  # no health answer this long: the service is restarted

@@ -55,7 +55,7 @@ def test_find_office_hoerde_says_honestly_that_hours_are_unknown() -> None:
         "E-Mail: seniorenbuero.hoerde@dortmund.de\n"
         "Sprechzeiten: Dazu habe ich keine bestätigten Angaben.\n"
         "Bitte rufen Sie vorher an: 0231 5023311.\n"
-        "Stand der Angaben: unbekannt (Artikel aus der Corona-Zeit)",
+        "Wie aktuell diese Angaben sind, weiß ich nicht. Fragen Sie bitte vorher nach.",
     ]
     assert events == [
         SlotSet("office_type", None),
@@ -74,7 +74,7 @@ def test_find_office_alstaden_shows_hours_and_open_now() -> None:
         "Sprechzeiten:\n"
         "Donnerstag: 10 bis 12 Uhr\n"
         "Jetzt geöffnet, heute bis 12 Uhr.\n"
-        "Stand der Angaben: unbekannt (Veranstaltungsliste ohne Jahresangabe)"
+        "Wie aktuell diese Angaben sind, weiß ich nicht. Fragen Sie bitte vorher nach."
     )
     assert (
         "Sprechzeiten:\nMontag und Mittwoch: 10 bis 12 Uhr\nDienstag: 12 bis 14 Uhr\n"
@@ -88,7 +88,7 @@ def test_office_without_phone_points_to_the_city_switchboard() -> None:
         "Die genaue Adresse kenne ich leider nicht.",
         "Sprechzeiten: Dazu habe ich keine bestätigten Angaben.",
         "Bitte fragen Sie bei der Stadt Dortmund nach: 0231 50-0.",
-        "Stand der Angaben: unbekannt",
+        "Wie aktuell diese Angaben sind, weiß ich nicht. Fragen Sie bitte vorher nach.",
     ]
 
 
@@ -182,7 +182,7 @@ def test_opening_hours_for_tomorrow_and_the_weekly_plan() -> None:
         "Alle Sprechzeiten:\n"
         "Donnerstag: 9 bis 13 Uhr\n"
         "Die offene Sprechstunde beginnt laut derselben Seite erst um 10 Uhr.\n"
-        "Stand der Angaben: unbekannt"
+        "Wie aktuell diese Angaben sind, weiß ich nicht. Fragen Sie bitte vorher nach."
     ]
     assert SlotSet("weekday", None) in events
 
@@ -198,7 +198,7 @@ def test_opening_hours_phone_slots_and_next_in_person_consultation() -> None:
         "Mittwoch: 9 bis 13 Uhr\n"
         "Donnerstag: 13 bis 17 Uhr\n"
         "Montag, Mittwoch und Donnerstag: 9 bis 17 Uhr (telefonisch)\n"
-        "Stand der Angaben: unbekannt"
+        "Wie aktuell diese Angaben sind, weiß ich nicht. Fragen Sie bitte vorher nach."
     ]
 
 
