@@ -26,6 +26,8 @@ from rasa_sdk.types import DomainDict
 from actions import office_messages
 from actions.formatting import day_label, time_range
 from actions.offices import ActionAskPlace, ValidatePlaceMixin
+from bot.content.texts import fallback_hotline
+from bot.content.texts import text as fact_text
 from handoff import service
 from handoff.contact import municipality_for_place, office_contact
 from handoff.models import PRIORITY_EMERGENCY, PRIORITY_PERSONAL_TOPIC, PRIORITY_REQUEST
@@ -164,7 +166,7 @@ def contact_line(facts: dict[str, str]) -> str:
         hours = f" ({contact.hotline_hours})" if contact.hotline_hours else ""
         return (f"Sie erreichen die Stadt {contact.hotline_name} unter "
                 f"{contact.hotline_phone}{hours}.")
-    return "Sie erreichen Ihre Stadtverwaltung über die Behördennummer 115."
+    return fact_text("national_contact_line")
 
 
 NOBODY_ON_DUTY = "Im Moment ist leider niemand aus der Beratung im Chat erreichbar."
@@ -189,7 +191,7 @@ def queue_conversation(
         # no office can be told (and no callback could reach anyone): the national numbers
         dispatcher.utter_message(text="\n".join([
             "Ich kann Ihr Anliegen leider keiner Beratungsstelle zuordnen.",
-            f"Persönliche Beratung bekommen Sie beim {settings.fallback_hotline}."]))
+            f"Persönliche Beratung bekommen Sie beim {fallback_hotline(settings)}."]))
         return []
     advisors = service.advisors_on_duty(settings.database_url, facts["municipality"])
     if advisors == 0:
