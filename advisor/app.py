@@ -29,10 +29,14 @@ from sanic.response import HTTPResponse
 from advisor import auth
 from advisor.rasa_api import RasaAPI, RasaError, transcript
 from handoff import service
+from handoff.contact import municipality_names
 from handoff.models import (
     PRIORITY_EMERGENCY,
     PRIORITY_PERSONAL_TOPIC,
+    ROLE_ADMIN,
     ROLE_LABELS,
+    UNASSIGNED,
+    UNASSIGNED_LABEL,
     Advisor,
     Ticket,
     utcnow,
@@ -49,7 +53,18 @@ TRANSCRIPT_POLL_INTERVAL = 0.15
 CHANNEL_LABELS = {"webchat": "Web-Chat", "telegram": "Telegram", "rest": "Schnittstelle",
                   "socketio": "Web-Chat"}
 RELATION_LABELS = {"relative": "Angehörige/r", "self": "für sich selbst", "": "unbekannt"}
-STATUS_LABELS = {"queued": "wartet", "open": "in Bearbeitung", "closed": "abgeschlossen"}
+STATUS_LABELS = {"queued": "wartet", "open": "in Bearbeitung",
+                 "followup": "zurückgegeben, offen zur Nachbearbeitung",
+                 "closed": "abgeschlossen"}
+TIER_LABELS = {"akut": "akut (Gefahr jetzt)",
+               "moeglich": "möglich (Gefahrenwörter, keine Alarmierung)", "": "–"}
+KIND_LABELS = {"akut": "Notruf 112/110", "suizid": "Suizidgefahr (TelefonSeelsorge)", "": "–"}
+CLAIM_FAILED = ("Das Gespräch wurde nicht übernommen: Der Bot hat die Pause nicht bestätigt "
+                "(er ist gerade nicht erreichbar). Der Bot antwortet der Person weiter. "
+                "Bitte versuchen Sie es in einem Moment noch einmal.")
+HAND_BACK_FAILED = ("Das Gespräch wurde nicht zurückgegeben: Der Bot ist gerade nicht "
+                    "erreichbar. Das Gespräch bleibt bei Ihnen – bitte versuchen Sie es in "
+                    "einem Moment noch einmal.")
 CALLBACK_LABELS = {"open": "offen", "done": "erledigt", "failed": "nicht erreicht"}
 AUDIT_LABELS = {
     "konto_angelegt": "Konto angelegt", "passwort_gesetzt": "Passwort gesetzt",
@@ -62,6 +77,11 @@ AUDIT_LABELS = {
     "Textbaustein angelegt", "rueckruf_angelegt": "Rückruf angelegt",
     "rueckruf_done": "Rückruf erledigt", "rueckruf_failed": "Rückruf nicht erreicht",
     "rueckruf_open": "Rückruf wieder offen", "rueckruf_geloescht": "Rückruf gelöscht",
+    "rueckruf_geaendert": "Rückruf geändert", "wieder_eingereiht": "Wieder eingereiht",
+    "notfall_alarm": "Notfall-Alarm", "uebernahme_fehlgeschlagen": "Übernahme fehlgeschlagen",
+    "zurueckgegeben_offen": "An den Bot zurückgegeben, offen zur Nachbearbeitung",
+    "rueckgabe_fehlgeschlagen": "Rückgabe fehlgeschlagen",
+    "an_kommune_uebergeben": "An Kommune übergeben",
     "fehler": "Fehler",
 }
 REASON_LABELS = {"request": "Wunsch nach einem Menschen", "fallback": "Bot hat nicht verstanden",
@@ -86,6 +106,10 @@ def local_time(value: datetime | None) -> str:
         ZoneInfo(get_settings().timezone)).strftime("%d.%m.%Y %H:%M")
 
 
+def municipality_label(municipality: str) -> str:
+    return UNASSIGNED_LABEL if municipality == UNASSIGNED else municipality
+
+
 def may_view_insight(advisor: Advisor | None) -> bool:
     """Whether the console shows the link to the insight report (the blueprint checks again)."""
     return advisor is not None and getattr(advisor, "role", "") in INSIGHT_ROLES
@@ -103,7 +127,12 @@ def ticket_json(ticket: Ticket, advisor: Advisor, names: dict[int, str]) -> dict
         "topic": ticket.topic or "–",
         "channel": ticket.channel,
         "channel_label": CHANNEL_LABELS.get(ticket.channel, ticket.channel or "unbekannt"),
-        "place": ticket.place or ticket.municipality,
+        "place": ticket.place or municipality_label(ticket.municipality),
+        "municipality": municipality_label(ticket.municipality),
+        "unassigned": ticket.municipality == UNASSIGNED,
+        "alarm": ticket.alarm_at is not None,
+        "emergency_tier_label": TIER_LABELS.get(ticket.emergency_tier or "", ticket.emergency_tier),
+        "emergency_kind_label": KIND_LABELS.get(ticket.emergency_kind or "", ticket.emergency_kind),
         "relation_label": RELATION_LABELS.get(ticket.relation, ticket.relation),
         "preview": ticket.preview,
         "claimed_by": names.get(ticket.claimed_by or 0, ""),
@@ -125,6 +154,8 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     templates.filters["audit_label"] = lambda key: AUDIT_LABELS.get(key, key)
     templates.filters["role_label"] = lambda key: ROLE_LABELS.get(key, key)
     templates.globals["may_view_insight"] = may_view_insight
+    templates.globals["is_admin"] = lambda advisor: getattr(advisor, "role", "") == ROLE_ADMIN
+    templates.filters["municipality_label"] = municipality_label
     rasa = RasaAPI(settings.rasa_url, settings.rasa_token)
 
     @app.after_server_stop
@@ -246,7 +277,7 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     async def api_queue(request: Request) -> HTTPResponse:
         advisor = request.ctx.advisor
         await db_call(service.touch, db, advisor.id)
-        tickets = await db_call(service.queue, db, advisor.municipality)
+        tickets = await db_call(service.queue, db, service.scopes(advisor))
         names = await db_call(service.advisor_names, db,
                               {t.claimed_by for t in tickets if t.claimed_by})
         on_duty = await db_call(service.advisors_on_duty, db, advisor.municipality)
@@ -259,8 +290,10 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @app.post("/tickets/<ticket_id:int>/claim")
     @requires_login()
     async def claim(request: Request, ticket_id: int) -> HTTPResponse:
+        """Claimed only when Rasa confirmed the pause in the tracker; otherwise the ticket
+        waits again and the advisor is told why."""
         advisor = request.ctx.advisor
-        ticket = await db_call(service.get_ticket, db, ticket_id, advisor.municipality)
+        ticket = await db_call(service.get_ticket, db, ticket_id, service.scopes(advisor))
         if ticket is None:
             return render("error.html", 404, advisor=advisor,
                           message="Dieses Gespräch gibt es nicht oder nicht für Ihre Kommune.")
@@ -270,14 +303,14 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
             return render("error.html", 409, advisor=advisor,
                           message="Dieses Gespräch hat schon jemand anderes übernommen.")
         try:
-            await rasa.append_events(ticket.sender_id, [
-                {"event": "pause"},
+            await rasa.set_paused(ticket.sender_id, True, [
                 {"event": "bot", "text": f"{advisor.display_name} aus der Beratung ist jetzt "
                                          "für Sie da und liest Ihre Nachrichten.",
                  "metadata": {"role": "system", "handoff": "advisor_joined"}},
             ], output_channel=ticket.channel or "latest")
-        except (RasaError, OSError) as error:
-            await db_call(service.record, db, advisor, "fehler", ticket_id, str(error)[:500])
+        except (RasaError, OSError, asyncio.TimeoutError) as error:
+            await db_call(service.release, db, ticket_id, advisor, str(error))
+            return render("error.html", 502, advisor=advisor, message=CLAIM_FAILED)
         return response.redirect(f"/tickets/{ticket_id}")
 
     # --- one conversation -----------------------------------------------------------------
@@ -286,7 +319,7 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @requires_login()
     async def ticket_page(request: Request, ticket_id: int) -> HTTPResponse:
         advisor = request.ctx.advisor
-        ticket = await db_call(service.get_ticket, db, ticket_id, advisor.municipality)
+        ticket = await db_call(service.get_ticket, db, ticket_id, service.scopes(advisor))
         if ticket is None:
             return render("error.html", 404, advisor=advisor,
                           message="Dieses Gespräch gibt es nicht oder nicht für Ihre Kommune.")
@@ -301,7 +334,7 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     async def api_transcript(request: Request, ticket_id: int) -> HTTPResponse:
         """Long poll: messages newer than `after` (a Rasa event timestamp)."""
         advisor = request.ctx.advisor
-        ticket = await db_call(service.get_ticket, db, ticket_id, advisor.municipality)
+        ticket = await db_call(service.get_ticket, db, ticket_id, service.scopes(advisor))
         if ticket is None:
             return response.json({"error": "Nicht gefunden."}, status=404)
         try:
@@ -322,14 +355,14 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
             if items or time.monotonic() >= deadline:
                 break
             await asyncio.sleep(TRANSCRIPT_POLL_INTERVAL)
-        current = await db_call(service.get_ticket, db, ticket_id, advisor.municipality)
+        current = await db_call(service.get_ticket, db, ticket_id, service.scopes(advisor))
         return response.json({"messages": items, "status": current.status if current else ""})
 
     @app.post("/api/tickets/<ticket_id:int>/reply")
     @requires_login(api=True)
     async def api_reply(request: Request, ticket_id: int) -> HTTPResponse:
         advisor = request.ctx.advisor
-        ticket = await db_call(service.get_ticket, db, ticket_id, advisor.municipality)
+        ticket = await db_call(service.get_ticket, db, ticket_id, service.scopes(advisor))
         if ticket is None or ticket.status != "open" or ticket.claimed_by != advisor.id:
             return response.json({"error": "Bitte übernehmen Sie das Gespräch zuerst."},
                                  status=409)
@@ -351,7 +384,7 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @requires_login()
     async def add_note(request: Request, ticket_id: int) -> HTTPResponse:
         advisor = request.ctx.advisor
-        ticket = await db_call(service.get_ticket, db, ticket_id, advisor.municipality)
+        ticket = await db_call(service.get_ticket, db, ticket_id, service.scopes(advisor))
         text = (request.form.get("text") or "").strip()
         if ticket is not None and text:
             await db_call(service.add_note, db, ticket_id, advisor, text)
@@ -360,24 +393,35 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @app.post("/tickets/<ticket_id:int>/close")
     @requires_login()
     async def close(request: Request, ticket_id: int) -> HTTPResponse:
+        """Hand the conversation back to the bot: `keep_open=1` keeps the ticket for a
+        follow-up, otherwise it is closed. Done only when Rasa confirmed the resume."""
         advisor = request.ctx.advisor
-        ticket = await db_call(service.get_ticket, db, ticket_id, advisor.municipality)
+        ticket = await db_call(service.get_ticket, db, ticket_id, service.scopes(advisor))
         summary = (request.form.get("summary") or "").strip()
-        if ticket is None or not await db_call(service.close, db, ticket_id, advisor, summary):
+        keep_open = request.form.get("keep_open") == "1"
+        if ticket is None or ticket.status == "closed" or (
+                keep_open and ticket.status != "open"):
             return render("error.html", 409, advisor=advisor,
                           message="Dieses Gespräch ist schon abgeschlossen.")
-        try:
-            await rasa.append_events(ticket.sender_id, [
-                {"event": "resume"},
-                {"event": "slot", "name": "handoff_summary", "value": summary[:1000]},
-                {"event": "bot", "text": "Die Beratung hat das Gespräch beendet. Sie schreiben "
-                                         "jetzt wieder mit dem digitalen Assistenten. Wenn Sie "
-                                         "noch eine Frage haben, schreiben Sie mir einfach.",
-                 "metadata": {"role": "system", "handoff": "closed"}},
-                {"event": "action", "name": "action_listen"},
-            ], output_channel=ticket.channel or "latest")
-        except (RasaError, OSError) as error:
-            await db_call(service.record, db, advisor, "fehler", ticket_id, str(error)[:500])
+        if ticket.status == "open":
+            try:
+                await rasa.set_paused(ticket.sender_id, False, [
+                    {"event": "slot", "name": "handoff_summary", "value": summary[:1000]},
+                    {"event": "bot", "text": "Die Beratung hat das Gespräch beendet. Sie "
+                                             "schreiben jetzt wieder mit dem digitalen "
+                                             "Assistenten. Wenn Sie noch eine Frage haben, "
+                                             "schreiben Sie mir einfach.",
+                     "metadata": {"role": "system", "handoff": "closed"}},
+                    {"event": "action", "name": "action_listen"},
+                ], output_channel=ticket.channel or "latest")
+            except (RasaError, OSError, asyncio.TimeoutError) as error:
+                await db_call(service.record, db, advisor, "rueckgabe_fehlgeschlagen",
+                              ticket_id, str(error)[:500])
+                return render("error.html", 502, advisor=advisor, message=HAND_BACK_FAILED)
+        change = service.hand_back if keep_open else service.close
+        if not await db_call(change, db, ticket_id, advisor, summary):
+            return render("error.html", 409, advisor=advisor,
+                          message="Dieses Gespräch ist schon abgeschlossen.")
         return response.redirect("/")
 
     # --- canned replies, callbacks, audit -------------------------------------------------
@@ -398,7 +442,7 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @requires_login()
     async def callbacks(request: Request) -> HTTPResponse:
         advisor = request.ctx.advisor
-        rows = await db_call(service.callbacks, db, advisor.municipality)
+        rows = await db_call(service.callbacks, db, service.scopes(advisor))
         return render("callbacks.html", advisor=advisor, csrf=request.ctx.csrf, callbacks=rows,
                       labels=CALLBACK_LABELS)
 
@@ -421,8 +465,39 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @requires_login()
     async def audit_page(request: Request) -> HTTPResponse:
         advisor = request.ctx.advisor
-        rows = await db_call(service.audit_log, db, advisor.municipality)
+        rows = await db_call(service.audit_log, db, service.scopes(advisor))
         return render("audit.html", advisor=advisor, csrf=request.ctx.csrf, entries=rows)
+
+    # --- installation-wide queue ("Ohne Kommune", installation admins) --------------------
+
+    def assignable(advisor: Advisor) -> bool:
+        return getattr(advisor, "role", "") == ROLE_ADMIN
+
+    @app.get("/ohne-kommune")
+    @requires_login()
+    async def unassigned_page(request: Request) -> HTTPResponse:
+        advisor = request.ctx.advisor
+        if not assignable(advisor):
+            return render("error.html", 403, advisor=advisor,
+                          message="Diese Seite ist nur für die Gesamtverwaltung.")
+        tickets, rows = await db_call(service.unassigned, db)
+        names = sorted(set(await db_call(municipality_names, db))
+                       | set(await db_call(service.municipalities, db)))
+        return render("unassigned.html", advisor=advisor, csrf=request.ctx.csrf,
+                      tickets=[ticket_json(t, advisor, {}) for t in tickets], callbacks=rows,
+                      municipalities=names)
+
+    @app.post("/ohne-kommune/<kind:str>/<item_id:int>")
+    @requires_login()
+    async def assign(request: Request, kind: str, item_id: int) -> HTTPResponse:
+        advisor = request.ctx.advisor
+        municipality = (request.form.get("municipality") or "").strip()
+        if kind not in ("ticket", "callback") or not assignable(advisor) or not await db_call(
+                service.assign, db, advisor, kind, item_id, municipality):
+            return render("error.html", 409, advisor=advisor,
+                          message="Diese Anfrage ist schon einer Kommune zugeordnet oder die "
+                                  "Kommune fehlt.")
+        return response.redirect("/ohne-kommune")
 
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:

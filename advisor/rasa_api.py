@@ -60,9 +60,23 @@ class RasaAPI:
             return await response.json()
 
 
+    async def set_paused(self, sender_id: str, paused: bool, events: list[dict[str, Any]],
+                         output_channel: str = "") -> None:
+        """Pause (or resume) the bot for a conversation, with messages for the user, and
+        confirm it in the tracker; RasaError when Rasa did not confirm it."""
+        control = {"event": "pause" if paused else "resume"}
+        await self.append_events(sender_id, [control, *events], output_channel)
+        state = await self.tracker(sender_id)
+        if bool(state.get("paused")) is not paused:
+            raise RasaError(f"tracker not {'paused' if paused else 'resumed'}")
+
+
 def transcript(tracker: dict[str, Any], after: float = 0.0) -> list[dict[str, Any]]:
-    """User and bot messages of a tracker as the console shows them (plain text only)."""
-    items = []
+    """User and bot messages of a tracker as the console shows them (plain text only).
+    Emergencies are marked (`alarm`): the user's message the NLU took for one, and the
+    emergency messages the bot sent (also while the conversation was paused)."""
+    items: list[dict[str, Any]] = []
+    last_user: dict[str, Any] | None = None
     for event in tracker.get("events") or []:
         kind = event.get("event")
         timestamp = float(event.get("timestamp") or 0)
@@ -83,8 +97,21 @@ def transcript(tracker: dict[str, Any], after: float = 0.0) -> list[dict[str, An
                 text += "\n" + " · ".join(f"[{b.get('title', '')}]" for b in buttons)
         if not text:
             continue
-        items.append({"ts": timestamp, "role": role, "who": who, "text": text})
+        item = {"ts": timestamp, "role": role, "who": who, "text": text,
+                "alarm": _is_alarm(event)}
+        if kind == "bot" and item["alarm"] and last_user is not None:
+            last_user["alarm"] = True
+        if kind == "user":
+            last_user = item
+        items.append(item)
     return items
+
+
+def _is_alarm(event: dict[str, Any]) -> bool:
+    if event.get("event") == "user":
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        return intent == "emergency"
+    return (event.get("metadata") or {}).get("handoff") == "emergency"
 
 
 def _button_title(tracker: dict[str, Any], user_event: dict[str, Any]) -> str:

@@ -64,3 +64,35 @@ def municipality_for_place(database_url: str, place: str) -> str:
     except Exception:  # noqa: BLE001
         logger.exception("place lookup for the handoff failed")
         return ""
+
+
+def municipality_names(database_url: str) -> list[str]:
+    """Names of the municipalities in the knowledge base (for assigning a request)."""
+    from sqlalchemy import select
+
+    from knowledge.db import open_session
+    from knowledge.models import Municipality
+
+    try:
+        with open_session(database_url) as session:
+            return sorted(session.scalars(select(Municipality.name)).all())
+    except Exception:  # noqa: BLE001
+        logger.exception("municipality list for the handoff failed")
+        return []
+
+
+def municipality_name(database_url: str, key: str) -> str:
+    """The name of a municipality by its key (e.g. from the last office shown), '' if unknown."""
+    from sqlalchemy import select
+
+    from knowledge.db import open_session
+    from knowledge.models import Municipality
+
+    if not key:
+        return ""
+    try:
+        with open_session(database_url) as session:
+            return session.scalar(select(Municipality.name).where(Municipality.key == key)) or ""
+    except Exception:  # noqa: BLE001
+        logger.exception("municipality lookup for the handoff failed")
+        return ""

@@ -15,6 +15,17 @@ PRIORITY_EMERGENCY = 100
 PRIORITY_PERSONAL_TOPIC = 20
 PRIORITY_REQUEST = 10
 
+# Owner of a request whose municipality is unknown: the installation-wide queue "Ohne Kommune",
+# worked by the installation's admins, who hand each request to a municipality. The service
+# stores this instead of an empty municipality, so no request is ever without an owner.
+UNASSIGNED = "*"
+UNASSIGNED_LABEL = "Ohne Kommune"
+
+# Ticket states: queued (waits for an advisor, bot paused), open (an advisor talks), followup
+# (handed back to the bot, kept open for a later follow-up), closed.
+ACTIVE_STATES = ("queued", "open")
+OPEN_STATES = ("queued", "open", "followup")
+
 # Console account roles: "advisor" works the queue of its municipality; "municipality_admin"
 # additionally sees the insight report of its municipality; "admin" (operator of the whole
 # installation) sees the report of all municipalities.
@@ -61,19 +72,27 @@ class Ticket(Base):
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(64), nullable=False, default="")
-    municipality = Column(String(128), nullable=False, default="", index=True)
+    municipality = Column(String(128), nullable=False, default=UNASSIGNED, index=True)
     place = Column(String(128), nullable=False, default="")
     topic = Column(String(128), nullable=False, default="")
     relation = Column(String(32), nullable=False, default="")  # "self" | "relative" | ""
     reason = Column(String(32), nullable=False, default="request")  # request|fallback|emergency|topic
     priority = Column(Integer, nullable=False, default=PRIORITY_REQUEST)
-    status = Column(String(16), nullable=False, default="queued", index=True)  # queued|open|closed
+    status = Column(String(16), nullable=False, default="queued", index=True)  # see OPEN_STATES
     preview = Column(Text, nullable=False, default="")
     created_at = Column(DateTime, nullable=False, default=utcnow)
     claimed_by = Column(Integer, ForeignKey("handoff_advisors.id"), nullable=True)
     claimed_at = Column(DateTime, nullable=True)
     closed_at = Column(DateTime, nullable=True)
     summary = Column(Text, nullable=False, default="")
+    # emergency: the detector's tier ("akut"|"moeglich"), the kind of help ("akut"|"suizid"),
+    # its category, and when the alarm was raised (shown in the console until closed)
+    emergency_tier = Column(String(16), nullable=False, default="", server_default="")
+    emergency_kind = Column(String(16), nullable=False, default="", server_default="")
+    emergency_category = Column(String(64), nullable=False, default="", server_default="")
+    alarm_at = Column(DateTime, nullable=True)
+    waiting_note_at = Column(DateTime, nullable=True)  # last "please be patient" note
+    handed_back_at = Column(DateTime, nullable=True)
 
 
 class Note(Base):
@@ -98,7 +117,7 @@ class Callback(Base):
     id = Column(Integer, primary_key=True)
     sender_id = Column(String(128), nullable=False)
     channel = Column(String(64), nullable=False, default="")
-    municipality = Column(String(128), nullable=False, default="", index=True)
+    municipality = Column(String(128), nullable=False, default=UNASSIGNED, index=True)
     topic = Column(String(128), nullable=False, default="")
     phone = Column(String(64), nullable=True)  # erased when the callback is completed
     preferred_time = Column(String(255), nullable=True)  # erased when completed

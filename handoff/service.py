@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy import text as sql_text
@@ -15,7 +16,11 @@ from sqlalchemy.exc import DBAPIError
 
 from handoff.db import get_engine, session_scope
 from handoff.models import (
+    ACTIVE_STATES,
+    OPEN_STATES,
     PRIORITY_EMERGENCY,
+    ROLE_ADMIN,
+    UNASSIGNED,
     Advisor,
     AuditEntry,
     Base,
@@ -28,7 +33,8 @@ from handoff.models import (
 
 # An advisor counts as on duty only while the console is open (it polls every few seconds).
 DUTY_HEARTBEAT = timedelta(minutes=5)
-ACTIVE_STATES = ("queued", "open")
+# A waiting user gets the "please be patient" note at most this often.
+WAITING_NOTE_INTERVAL = timedelta(minutes=3)
 
 DEFAULT_CANNED_REPLIES = [
     ("Begrüßung", "Guten Tag, hier ist die Seniorenberatung. Ich habe Ihre Nachricht gelesen "
@@ -48,7 +54,30 @@ DEFAULT_CANNED_REPLIES = [
 # (table, column, DDL type and default valid on SQLite and PostgreSQL)
 ADDED_COLUMNS = (
     ("handoff_advisors", "role", "VARCHAR(32) NOT NULL DEFAULT 'advisor'"),
+    ("handoff_tickets", "emergency_tier", "VARCHAR(16) NOT NULL DEFAULT ''"),
+    ("handoff_tickets", "emergency_kind", "VARCHAR(16) NOT NULL DEFAULT ''"),
+    ("handoff_tickets", "emergency_category", "VARCHAR(64) NOT NULL DEFAULT ''"),
+    ("handoff_tickets", "alarm_at", "TIMESTAMP"),
+    ("handoff_tickets", "waiting_note_at", "TIMESTAMP"),
+    ("handoff_tickets", "handed_back_at", "TIMESTAMP"),
 )
+
+
+def owner(municipality: str | None) -> str:
+    """The municipality that owns a request; the installation-wide queue when unknown."""
+    return (municipality or "").strip() or UNASSIGNED
+
+
+def _adopt_orphans(engine: Engine) -> None:
+    """Requests stored by older versions without a municipality go to the installation-wide
+    queue, where an admin can hand them to a municipality."""
+    with engine.begin() as conn:
+        conn.execute(update(Ticket).where(Ticket.municipality == "",
+                                          Ticket.status.in_(OPEN_STATES))
+                     .values(municipality=UNASSIGNED))
+        conn.execute(update(Callback).where(Callback.municipality == "",
+                                            Callback.status == "open")
+                     .values(municipality=UNASSIGNED))
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -72,6 +101,7 @@ def ensure_schema(url: str) -> None:
     engine = get_engine(url)
     Base.metadata.create_all(engine)
     _add_missing_columns(engine)
+    _adopt_orphans(engine)
     with session_scope(url) as session:
         if session.scalar(select(func.count(CannedReply.id))) == 0:
             for title, text in DEFAULT_CANNED_REPLIES:
@@ -86,12 +116,28 @@ def audit(session, actor: str, municipality: str, action: str,  # type: ignore[n
 
 # --- duty -------------------------------------------------------------------------------------
 
+def scopes(advisor: Advisor) -> list[str]:
+    """The owners whose requests an account works: its municipality; installation admins also
+    the installation-wide queue."""
+    if getattr(advisor, "role", "") == ROLE_ADMIN:
+        return [advisor.municipality, UNASSIGNED]
+    return [advisor.municipality]
+
+
+def _as_scopes(municipality: str | list[str] | tuple[str, ...]) -> list[str]:
+    return [municipality] if isinstance(municipality, str) else list(municipality)
+
+
 def advisors_on_duty(url: str, municipality: str) -> int:
+    """Advisors of a municipality with the console open and on duty; for the installation-wide
+    queue, the installation admins on duty."""
     ensure_schema(url)
+    who = (Advisor.role == ROLE_ADMIN if owner(municipality) == UNASSIGNED
+           else Advisor.municipality == municipality)
     with session_scope(url) as session:
         return int(session.scalar(
             select(func.count(Advisor.id)).where(
-                Advisor.municipality == municipality,
+                who,
                 Advisor.active.is_(True),
                 Advisor.on_duty.is_(True),
                 Advisor.last_seen >= utcnow() - DUTY_HEARTBEAT,
@@ -122,6 +168,8 @@ class QueueResult:
     wait_minutes: int
     advisors: int
     created: bool
+    status: str = "queued"
+    claimed_by: str = ""  # display name of the advisor talking to the user
 
 
 def open_ticket(
@@ -137,12 +185,19 @@ def open_ticket(
     priority: int = 10,
     preview: str = "",
     minutes_per_ticket: int = 5,
+    emergency_tier: str = "",
+    emergency_kind: str = "",
+    emergency_category: str = "",
 ) -> QueueResult:
-    """Queue the conversation (or raise the priority of its active ticket)."""
+    """Queue the conversation, or update its ticket: one conversation has one ticket (a ticket
+    kept open for a follow-up is queued again). An emergency raises the priority and the alarm.
+    The municipality is never empty: unknown means the installation-wide queue."""
     ensure_schema(url)
+    municipality = owner(municipality)
     with session_scope(url) as session:
         ticket = session.scalar(
-            select(Ticket).where(Ticket.sender_id == sender_id, Ticket.status.in_(ACTIVE_STATES))
+            select(Ticket).where(Ticket.sender_id == sender_id, Ticket.status.in_(OPEN_STATES))
+            .order_by(Ticket.id.desc())
         )
         created = ticket is None
         if ticket is None:
@@ -154,27 +209,91 @@ def open_ticket(
             audit(session, "bot", municipality, "ticket_erstellt", ticket.id,
                   f"Grund: {reason}, Priorität {priority}, Kanal {channel}")
         else:
+            if ticket.status == "followup":
+                ticket.status, ticket.claimed_by, ticket.claimed_at = "queued", None, None
+                audit(session, "bot", ticket.municipality, "wieder_eingereiht", ticket.id, reason)
             if priority > ticket.priority:
                 ticket.priority = priority
                 ticket.reason = reason
                 audit(session, "bot", ticket.municipality, "prioritaet_erhoeht", ticket.id, reason)
+            if ticket.municipality == UNASSIGNED and municipality != UNASSIGNED:
+                ticket.municipality = municipality
             for attr, value in (("place", place), ("topic", topic), ("relation", relation),
                                 ("channel", channel), ("preview", preview[:500])):
                 if value:
                     setattr(ticket, attr, value)
-        ahead = int(session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.municipality == ticket.municipality,
-                Ticket.status == "queued",
-                Ticket.id != ticket.id,
-                (Ticket.priority > ticket.priority)
-                | ((Ticket.priority == ticket.priority) & (Ticket.created_at <= ticket.created_at)),
-            )
-        ) or 0)
-        ticket_id = ticket.id
-    advisors = advisors_on_duty(url, municipality)
-    wait = wait_estimate(ahead, advisors, minutes_per_ticket)
-    return QueueResult(ticket_id, ahead + 1, wait, advisors, created)
+        if emergency_tier:
+            _mark_emergency(session, ticket, emergency_tier, emergency_kind, emergency_category)
+        session.flush()
+        return _queue_result(session, url, ticket, created, minutes_per_ticket)
+
+
+def _mark_emergency(session, ticket: Ticket, tier: str, kind: str,  # type: ignore[no-untyped-def]
+                    category: str) -> None:
+    """An acute alarm is never downgraded by a later, milder message."""
+    if ticket.emergency_tier == "akut" and tier != "akut":
+        return
+    ticket.emergency_tier = tier
+    ticket.emergency_kind = kind or ticket.emergency_kind
+    ticket.emergency_category = (category or ticket.emergency_category)[:64]
+    if tier == "akut":
+        ticket.alarm_at = utcnow()
+        audit(session, "bot", ticket.municipality, "notfall_alarm", ticket.id,
+              f"Stufe {tier}, Art {kind or '–'}, Kategorie {category or '–'}")
+
+
+def mark_emergency(url: str, ticket_id: int, tier: str, kind: str, category: str) -> None:
+    with session_scope(url) as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is not None:
+            _mark_emergency(session, ticket, tier, kind, category)
+
+
+def _queue_result(session, url: str, ticket: Ticket, created: bool,  # type: ignore[no-untyped-def]
+                  minutes_per_ticket: int) -> QueueResult:
+    ahead = int(session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.municipality == ticket.municipality,
+            Ticket.status == "queued",
+            Ticket.id != ticket.id,
+            (Ticket.priority > ticket.priority)
+            | ((Ticket.priority == ticket.priority) & (Ticket.created_at <= ticket.created_at)),
+        )
+    ) or 0)
+    claimed_by = ""
+    if ticket.claimed_by:
+        advisor = session.get(Advisor, ticket.claimed_by)
+        claimed_by = advisor.display_name if advisor else ""
+    advisors = advisors_on_duty(url, ticket.municipality)
+    return QueueResult(int(ticket.id), ahead + 1,
+                       wait_estimate(ahead, advisors, minutes_per_ticket), advisors, created,
+                       str(ticket.status), claimed_by)
+
+
+def queue_state(url: str, sender_id: str, minutes_per_ticket: int = 5) -> QueueResult | None:
+    """Position and estimated wait of the conversation's active ticket, if it has one."""
+    ensure_schema(url)
+    with session_scope(url) as session:
+        ticket = session.scalar(
+            select(Ticket).where(Ticket.sender_id == sender_id, Ticket.status.in_(ACTIVE_STATES))
+        )
+        if ticket is None:
+            return None
+        return _queue_result(session, url, ticket, False, minutes_per_ticket)
+
+
+def waiting_note_due(url: str, ticket_id: int,
+                     interval: timedelta = WAITING_NOTE_INTERVAL) -> bool:
+    """True (and remembered) when the waiting user may get the next patience note."""
+    now = utcnow()
+    with session_scope(url) as session:
+        result = session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status == "queued",
+                   (Ticket.waiting_note_at.is_(None)) | (Ticket.waiting_note_at <= now - interval))
+            .values(waiting_note_at=now)
+        )
+        return result.rowcount == 1
 
 
 def wait_estimate(ahead: int, advisors: int, minutes_per_ticket: int) -> int:
@@ -189,21 +308,23 @@ def active_ticket_for(url: str, sender_id: str) -> Ticket | None:
         )
 
 
-def queue(url: str, municipality: str) -> list[Ticket]:
-    """Active tickets of one municipality: queued first by priority and age, then open ones."""
+def queue(url: str, municipality: str | list[str]) -> list[Ticket]:
+    """Tickets of one municipality (or several owners): queued first (emergencies, then by
+    priority and age), then open ones, then those kept for a follow-up."""
+    order = {"queued": 0, "open": 1, "followup": 2}
     with session_scope(url) as session:
         rows = session.scalars(
-            select(Ticket).where(Ticket.municipality == municipality,
-                                 Ticket.status.in_(ACTIVE_STATES))
+            select(Ticket).where(Ticket.municipality.in_(_as_scopes(municipality)),
+                                 Ticket.status.in_(OPEN_STATES))
         ).all()
-    return sorted(rows, key=lambda t: (t.status != "queued", -t.priority, t.created_at))
+    return sorted(rows, key=lambda t: (order.get(t.status, 3), -t.priority, t.created_at))
 
 
-def get_ticket(url: str, ticket_id: int, municipality: str) -> Ticket | None:
-    """A ticket only if it belongs to the advisor's municipality."""
+def get_ticket(url: str, ticket_id: int, municipality: str | list[str]) -> Ticket | None:
+    """A ticket only if it belongs to the advisor's municipality (or one of its scopes)."""
     with session_scope(url) as session:
         ticket = session.get(Ticket, ticket_id)
-        if ticket is None or ticket.municipality != municipality:
+        if ticket is None or ticket.municipality not in _as_scopes(municipality):
             return None
         return ticket
 
@@ -213,7 +334,7 @@ def claim(url: str, ticket_id: int, advisor: Advisor) -> bool:
     with session_scope(url) as session:
         result = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.municipality == advisor.municipality,
+            .where(Ticket.id == ticket_id, Ticket.municipality.in_(scopes(advisor)),
                    Ticket.status == "queued")
             .values(status="open", claimed_by=advisor.id, claimed_at=utcnow())
         )
@@ -223,12 +344,26 @@ def claim(url: str, ticket_id: int, advisor: Advisor) -> bool:
         return True
 
 
+def release(url: str, ticket_id: int, advisor: Advisor, reason: str) -> None:
+    """Undo a claim the bot could not confirm: the ticket waits again, for anyone."""
+    with session_scope(url) as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.claimed_by == advisor.id,
+                   Ticket.status == "open")
+            .values(status="queued", claimed_by=None, claimed_at=None)
+        )
+        audit(session, advisor.username, advisor.municipality, "uebernahme_fehlgeschlagen",
+              ticket_id, reason[:500])
+
+
 def close(url: str, ticket_id: int, advisor: Advisor, summary: str) -> bool:
+    """Close the ticket (from any open state); the bot answers the user again."""
     with session_scope(url) as session:
         result = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.municipality == advisor.municipality,
-                   Ticket.status.in_(ACTIVE_STATES))
+            .where(Ticket.id == ticket_id, Ticket.municipality.in_(scopes(advisor)),
+                   Ticket.status.in_(OPEN_STATES))
             .values(status="closed", closed_at=utcnow(), summary=summary[:2000])
         )
         if result.rowcount != 1:
@@ -236,6 +371,83 @@ def close(url: str, ticket_id: int, advisor: Advisor, summary: str) -> bool:
         audit(session, advisor.username, advisor.municipality, "an_bot_zurueckgegeben",
               ticket_id, summary)
         return True
+
+
+def hand_back(url: str, ticket_id: int, advisor: Advisor, summary: str) -> bool:
+    """Give the conversation back to the bot but keep the ticket for a follow-up."""
+    with session_scope(url) as session:
+        result = session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.municipality.in_(scopes(advisor)),
+                   Ticket.status == "open", Ticket.claimed_by == advisor.id)
+            .values(status="followup", handed_back_at=utcnow(), summary=summary[:2000])
+        )
+        if result.rowcount != 1:
+            return False
+        audit(session, advisor.username, advisor.municipality, "zurueckgegeben_offen",
+              ticket_id, summary)
+        return True
+
+
+def reopen(url: str, ticket_id: int, advisor: Advisor, status: str, reason: str) -> None:
+    """Put a ticket back into `status` after the bot could not confirm a hand-back."""
+    with session_scope(url) as session:
+        session.execute(update(Ticket).where(Ticket.id == ticket_id)
+                        .values(status=status, closed_at=None, handed_back_at=None))
+        audit(session, advisor.username, advisor.municipality, "rueckgabe_fehlgeschlagen",
+              ticket_id, reason[:500])
+
+
+def unassigned(url: str) -> tuple[list[Ticket], list[Callback]]:
+    """Open requests in the installation-wide queue."""
+    ensure_schema(url)
+    with session_scope(url) as session:
+        tickets = list(session.scalars(
+            select(Ticket).where(Ticket.municipality == UNASSIGNED,
+                                 Ticket.status.in_(OPEN_STATES))
+            .order_by(Ticket.priority.desc(), Ticket.created_at)))
+        rows = list(session.scalars(
+            select(Callback).where(Callback.municipality == UNASSIGNED,
+                                   Callback.status == "open").order_by(Callback.created_at)))
+    return tickets, rows
+
+
+def assign(url: str, advisor: Advisor, kind: str, item_id: int, municipality: str) -> bool:
+    """An installation admin hands a request of the installation-wide queue to a municipality
+    (audited for both)."""
+    model: Any = {"ticket": Ticket, "callback": Callback}[kind]
+    municipality = municipality.strip()
+    if advisor.role != ROLE_ADMIN or not municipality or municipality == UNASSIGNED:
+        return False
+    with session_scope(url) as session:
+        result = session.execute(
+            update(model).where(model.id == item_id, model.municipality == UNASSIGNED)
+            .values(municipality=municipality))
+        if result.rowcount != 1:
+            return False
+        label = "Anfrage" if kind == "ticket" else "Rückruf"
+        ticket_id = item_id if kind == "ticket" else None
+        for where in (UNASSIGNED, municipality):
+            audit(session, advisor.username, where, "an_kommune_uebergeben", ticket_id,
+                  f"{label} {item_id} an {municipality}")
+        return True
+
+
+def municipalities(url: str) -> list[str]:
+    """Municipalities that have console accounts."""
+    with session_scope(url) as session:
+        return sorted(session.scalars(select(Advisor.municipality).distinct()).all())
+
+
+def orphans(url: str) -> list[str]:
+    """Open tickets and callbacks without an owner (must always be empty)."""
+    ensure_schema(url)
+    with session_scope(url) as session:
+        tickets = session.scalars(select(Ticket.id).where(
+            func.trim(Ticket.municipality) == "", Ticket.status.in_(OPEN_STATES))).all()
+        rows = session.scalars(select(Callback.id).where(
+            func.trim(Callback.municipality) == "", Callback.status == "open")).all()
+    return [f"Ticket {i}" for i in tickets] + [f"Rückruf {i}" for i in rows]
 
 
 def advisor_names(url: str, ids: set[int]) -> dict[int, str]:
@@ -282,21 +494,36 @@ def add_canned_reply(url: str, advisor: Advisor, title: str, text: str) -> None:
 
 def add_callback(url: str, *, sender_id: str, channel: str, municipality: str, phone: str,
                  preferred_time: str, topic: str = "") -> int:
+    """Store a consented callback; a second request of the same conversation updates its open
+    callback instead of adding another. Unknown municipality: the installation-wide queue."""
     ensure_schema(url)
+    municipality = owner(municipality)
     with session_scope(url) as session:
-        callback = Callback(sender_id=sender_id, channel=channel, municipality=municipality,
-                            phone=phone, preferred_time=preferred_time, topic=topic,
-                            consent_at=utcnow(), status="open")
-        session.add(callback)
-        session.flush()
-        audit(session, "bot", municipality, "rueckruf_angelegt", detail=f"Rückruf {callback.id}")
+        callback = session.scalar(select(Callback).where(
+            Callback.sender_id == sender_id, Callback.status == "open"))
+        if callback is None:
+            callback = Callback(sender_id=sender_id, channel=channel, municipality=municipality,
+                                phone=phone, preferred_time=preferred_time, topic=topic,
+                                consent_at=utcnow(), status="open")
+            session.add(callback)
+            session.flush()
+            audit(session, "bot", municipality, "rueckruf_angelegt",
+                  detail=f"Rückruf {callback.id}")
+        else:
+            callback.phone, callback.preferred_time = phone, preferred_time
+            callback.topic = topic or callback.topic
+            callback.consent_at, callback.updated_at = utcnow(), utcnow()
+            if callback.municipality == UNASSIGNED:
+                callback.municipality = municipality
+            audit(session, "bot", callback.municipality, "rueckruf_geaendert",
+                  detail=f"Rückruf {callback.id}")
         return int(callback.id)
 
 
-def callbacks(url: str, municipality: str) -> list[Callback]:
+def callbacks(url: str, municipality: str | list[str]) -> list[Callback]:
     with session_scope(url) as session:
         return list(session.scalars(
-            select(Callback).where(Callback.municipality == municipality)
+            select(Callback).where(Callback.municipality.in_(_as_scopes(municipality)))
             .order_by(Callback.status != "open", Callback.created_at)
         ))
 
@@ -307,7 +534,7 @@ def set_callback_status(url: str, callback_id: int, advisor: Advisor, status: st
         raise ValueError(status)
     with session_scope(url) as session:
         callback = session.get(Callback, callback_id)
-        if callback is None or callback.municipality != advisor.municipality:
+        if callback is None or callback.municipality not in scopes(advisor):
             return False
         callback.status = status
         callback.updated_at = utcnow()
@@ -323,7 +550,7 @@ def set_callback_status(url: str, callback_id: int, advisor: Advisor, status: st
 def delete_callback(url: str, callback_id: int, advisor: Advisor) -> bool:
     with session_scope(url) as session:
         callback = session.get(Callback, callback_id)
-        if (callback is None or callback.municipality != advisor.municipality
+        if (callback is None or callback.municipality not in scopes(advisor)
                 or callback.status == "open"):
             return False
         session.delete(callback)
@@ -332,10 +559,10 @@ def delete_callback(url: str, callback_id: int, advisor: Advisor) -> bool:
         return True
 
 
-def audit_log(url: str, municipality: str, limit: int = 200) -> list[AuditEntry]:
+def audit_log(url: str, municipality: str | list[str], limit: int = 200) -> list[AuditEntry]:
     with session_scope(url) as session:
         return list(session.scalars(
-            select(AuditEntry).where(AuditEntry.municipality == municipality)
+            select(AuditEntry).where(AuditEntry.municipality.in_(_as_scopes(municipality)))
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
         ))
 
@@ -346,4 +573,4 @@ def record(url: str, advisor: Advisor, action: str, ticket_id: int | None = None
         audit(session, advisor.username, advisor.municipality, action, ticket_id, detail)
 
 
-__all__ = ["PRIORITY_EMERGENCY"]
+__all__ = ["ACTIVE_STATES", "OPEN_STATES", "PRIORITY_EMERGENCY", "UNASSIGNED"]

@@ -51,7 +51,7 @@ function startQueue(table) {
       for (const ticket of data.tickets) {
         now.add(ticket.id);
         const row = el("tr", null, "ticket prio-" + ticket.priority_label.toLowerCase() +
-                       (ticket.status === "open" ? " taken" : ""));
+                       (ticket.status === "open" ? " taken" : "") + (ticket.alarm ? " alarm" : ""));
         row.dataset.ticket = ticket.id;
         if (!first && !known.has(ticket.id)) row.classList.add("new");
         const prio = el("td");
@@ -93,7 +93,7 @@ function startConversation(root) {
   let stopped = false;
 
   function show(message) {
-    const item = el("li", null, "msg " + message.role);
+    const item = el("li", null, "msg " + message.role + (message.alarm ? " alarm" : ""));
     const head = el("div", message.who + " · " + (message.time || clock(message.ts)), "meta");
     const text = el("div", message.text, "text");
     item.append(head, text);

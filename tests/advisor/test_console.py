@@ -3,8 +3,12 @@ callbacks and the audit log (console_only: own database, no Rasa)."""
 
 from __future__ import annotations
 
+import secrets
+import uuid
+
 import requests
 
+from advisor import auth
 from handoff import service
 from handoff.models import PRIORITY_EMERGENCY
 from tests.support.handoff import ConsoleClient
@@ -98,10 +102,17 @@ def test_queue_orders_emergency_first(console_only) -> None:
 
 
 def test_only_one_advisor_can_claim(console_only) -> None:
-    anna = console_only.logged_in("Bochum")
-    ben = console_only.logged_in("Bochum", "Ben Keller")
+    """The claim in the database is atomic (the pause in Rasa is tested with the bot stack,
+    tests/handoff/test_every_request_reaches_a_person.py)."""
+    db = console_only.settings.database_url
     ticket = _ticket(console_only, "Bochum", sender="claim")
-    assert anna.claim(ticket).status_code == 200  # (Rasa unreachable here: logged as error)
+    anna = auth.create_advisor(db, f"anna-{uuid.uuid4().hex[:6]}", "Anna Schneider", "Bochum",
+                               secrets.token_urlsafe(12))
+    carl = auth.create_advisor(db, f"carl-{uuid.uuid4().hex[:6]}", "Carl Busch", "Bochum",
+                               secrets.token_urlsafe(12))
+    assert service.claim(db, ticket, anna)
+    assert not service.claim(db, ticket, carl)
+    ben = console_only.logged_in("Bochum", "Ben Keller")
     response = ben.claim(ticket)
     assert response.status_code == 409 and "schon jemand anderes" in response.text
 

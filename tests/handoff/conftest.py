@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from advisor import auth
+from handoff.models import ROLE_ADVISOR
 from quartierslotse import processes
 from quartierslotse.services import console_server
 from quartierslotse.settings import Settings, get_settings
@@ -26,17 +27,18 @@ class Console:
     url: str
     settings: Settings
 
-    def new_advisor(self, municipality: str = "Dortmund",
-                    name: str = "Anna Schneider") -> tuple[str, str]:
+    def new_advisor(self, municipality: str = "Dortmund", name: str = "Anna Schneider",
+                    role: str = ROLE_ADVISOR) -> tuple[str, str]:
         username = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}"
         password = secrets.token_urlsafe(12)
-        auth.create_advisor(self.settings.database_url, username, name, municipality, password)
+        auth.create_advisor(self.settings.database_url, username, name, municipality, password,
+                            role=role)
         return username, password
 
     def logged_in(self, municipality: str = "Dortmund", name: str = "Anna Schneider",
-                  on_duty: bool = False) -> ConsoleClient:
+                  on_duty: bool = False, role: str = ROLE_ADVISOR) -> ConsoleClient:
         client = ConsoleClient(self.url)
-        response = client.login(*self.new_advisor(municipality, name))
+        response = client.login(*self.new_advisor(municipality, name, role))
         assert response.status_code == 200 and client.csrf, response.text[:500]
         if on_duty:
             client.start_duty()

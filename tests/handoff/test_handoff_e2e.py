@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from channels.webchat import conversation_id
 from handoff import service
 
 pytestmark = pytest.mark.model
@@ -29,10 +30,14 @@ def test_user_advisor_round_trip_and_hand_back(console, make_user) -> None:
     assert ticket["status"] == "queued"
     assert all(t["id"] != ticket["id"] for t in ben.queue())
     stored = service.get_ticket(console.settings.database_url, ticket["id"], "Dortmund")
-    assert stored.sender_id == user.sender and stored.channel == "webchat"
+    assert stored.sender_id == conversation_id(user.sender) and stored.channel == "webchat"
 
-    # while queued, the bot stays quiet
-    assert user.say("Hallo? Ist da jemand?") == []
+    # while queued, the user hears that a person is informed - once, not on every message
+    note = user.say("Hallo? Ist da jemand?")
+    assert [m["handoff"] for m in note] == ["waiting"], note
+    assert "Geduld" in note[0]["text"] and "Minuten" in note[0]["text"]
+    assert "112" in note[0]["text"]
+    assert user.say("Hallo?") == []
 
     # Anna claims: the user is told that a person is there
     assert anna.claim(ticket["id"]).status_code == 200
@@ -42,6 +47,8 @@ def test_user_advisor_round_trip_and_hand_back(console, make_user) -> None:
     # Anna sees the whole conversation so far
     texts = [m["text"] for m in anna.transcript(ticket["id"])]
     assert "Guten Tag" in texts and "Hallo? Ist da jemand?" in texts
+    assert service.get_ticket(console.settings.database_url, ticket["id"],
+                              "Dortmund").topic == "Allgemeine Anfrage"
 
     # Anna replies; the user receives it in the web chat
     assert anna.reply(ticket["id"], "Guten Tag, hier ist Anna Schneider. Wie kann ich helfen?").ok
@@ -78,13 +85,16 @@ def test_callback_when_nobody_is_on_duty(console, make_user) -> None:
     buttons = [b for m in reply for b in m.get("buttons", [])]
     assert {"title": "Ja, bitte zurückrufen", "payload": "/affirm"} in buttons
 
-    assert "Telefonnummer" in user.say_text("/affirm")
+    # consent with the purpose first, then the number, then the time
+    consent = user.say_text("/affirm")
+    assert "einverstanden" in consent and "löschen" in consent and "Telefonnummer" in consent
+    assert "Unter welcher Telefonnummer" in user.say_text("/affirm")
     assert "Diese Telefonnummer habe ich nicht erkannt" in user.say_text("weiß ich nicht")
+    assert "in Ziffern" in user.say_text("null zwei null acht eins zwei drei")
     assert "Wann passt es Ihnen" in user.say_text("0208 / 123 456")
-    consent = user.say_text("morgen Vormittag")
-    assert "einverstanden" in consent and "löschen" in consent
-    done = user.say_text("/affirm")
-    assert "Danke" in done and "morgen Vormittag" in done
+    assert "Wann dürfen wir Sie anrufen" in user.say_text("Banane")
+    done = user.say_text("morgen vormittag")
+    assert "Danke! Wir rufen Sie morgen Vormittag unter 0208 / 123 456 zurück" in done
 
     advisor = console.logged_in("Oberhausen", "Clara Wolf")
     page = advisor.http.get(advisor.url("/callbacks"), timeout=10).text
@@ -94,12 +104,12 @@ def test_callback_when_nobody_is_on_duty(console, make_user) -> None:
 def test_callback_needs_consent(console, make_user) -> None:
     user = make_user("Mülheim")
     user.say("Ich will mit einem echten Menschen reden")
-    # asking for a callback in words goes straight to the callback form
-    assert "Telefonnummer" in user.say_text("Rufen Sie mich bitte zurück")
-    user.say("0208 765432")
-    user.say("heute Nachmittag")
+    # asking for a callback in words goes straight to the callback form: consent first,
+    # so a "no" means no phone number is ever typed
+    assert "einverstanden" in user.say_text("Rufen Sie mich bitte zurück")
     answer = user.say_text("/deny")
-    assert "ich speichere nichts" in answer
+    assert "ich speichere nichts" in answer and "Telefonnummer" not in answer
+    user.say("0208 765432")
     advisor = console.logged_in("Mülheim", "Dora Berg")
     assert "765432" not in advisor.http.get(advisor.url("/callbacks"), timeout=10).text
 
@@ -117,9 +127,11 @@ def test_emergency_jumps_the_queue(console, make_user, bot_stack) -> None:
         json={"name": "action_emergency_handoff"}, timeout=60)
     assert response.status_code == 200, response.text
     notice = second.wait_for("system")
-    assert notice["handoff"] == "queued" and "112" in notice["text"]
+    assert notice["handoff"] == "emergency" and "alarmiert" in notice["text"]
+    assert "112" in notice["text"]
     queue = advisor.queue()
     assert queue[0]["priority_label"] == "Notfall" and queue[0]["topic"] == "Notfall"
+    assert queue[0]["alarm"] and queue[0]["emergency_tier_label"].startswith("akut")
     assert len([t for t in queue if t["status"] == "queued"]) == 2
 
 
