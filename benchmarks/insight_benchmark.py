@@ -34,7 +34,7 @@ from insight.disclosure import Disclosure  # noqa: E402
 from insight.export import to_csv, to_xlsx  # noqa: E402
 from insight.ingest import Ingestor  # noqa: E402
 from insight.presentation import build_tables, heatmap_values  # noqa: E402
-from insight.report import ReportFilter, build_report  # noqa: E402
+from insight.report import Report, ReportFilter, build_report  # noqa: E402
 from insight.synthetic import generate  # noqa: E402
 from insight.topics import WEEKDAY_NAMES  # noqa: E402
 
@@ -46,7 +46,7 @@ def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return result
 
 
-def full_report(engine: sa.engine.Engine, flt: ReportFilter) -> None:
+def full_report(engine: sa.engine.Engine, flt: ReportFilter) -> Report:
     d = Disclosure()
     report = build_report(engine, flt)
     tables = build_tables(report, d)

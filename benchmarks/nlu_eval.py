@@ -126,7 +126,8 @@ def training_intents(nlu_data: Path) -> set[str]:
 def filtered_holdout(known: set[str], target: Path) -> list[str]:
     """Held-out examples of intents the training data knows; returns the skipped intents."""
     data = yaml.safe_load(HOLDOUT.read_text())
-    kept, skipped = [], []
+    kept: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     for block in data["nlu"]:
         (kept if block["intent"].split("/")[0] in known else skipped).append(block)
     target.write_text(yaml.safe_dump({"version": "3.1", "nlu": kept}, allow_unicode=True))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def _add_place_ruler(nlp: Language, place_names: Iterable[str]) -> int:
     ruler_config = {"phrase_matcher_attr": "LOWER", "overwrite_ents": True}
     before = "ner" if "ner" in nlp.pipe_names else None
     ruler = nlp.add_pipe("entity_ruler", name="place_ruler", config=ruler_config, before=before)
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns([{"label": PLACE_LABEL, "pattern": name} for name in names])
     return len(names)
 
@@ -63,7 +65,8 @@ def build_pipeline(out_dir: Path, place_names: Iterable[str] = ()) -> dict[str, 
         shutil.rmtree(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out_dir)
-    stamp = {"fingerprint": fingerprint, "base": base, "places": place_count, "pipes": nlp.pipe_names}
+    stamp = {"fingerprint": fingerprint, "base": base, "places": place_count,
+             "pipes": nlp.pipe_names}
     stamp_path.write_text(json.dumps(stamp, indent=2))
     return stamp
 
