@@ -20,6 +20,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.content.facts import value as fact_value
 from quartierslotse.settings import Settings, get_settings
 from security.headers import security_headers, widget_csp
 
@@ -46,9 +47,30 @@ def _asset(body: bytes, content_type: str, embeddable: bool) -> Asset:
     )
 
 
+def help_phone(settings: Settings, municipality: str) -> str:
+    """Whom the widget names when the chat cannot be reached: the municipality's hotline from
+    the knowledge base, else the hotline the bot names when a part of it fails."""
+    try:
+        from knowledge.db import open_session
+        from knowledge.queries import municipality_hotline
+
+        with open_session(settings.database_url) as session:
+            hotline = municipality_hotline(session, municipality)
+    except Exception:  # noqa: BLE001 - no knowledge base here (a fresh var dir): the fallback
+        hotline = None
+    if hotline is not None and hotline.phone:
+        hours = f" ({hotline.hours})" if hotline.hours else ""
+        return f"Stadt {hotline.municipality} {hotline.phone}{hours}"
+    from bot.content.texts import fallback_hotline
+
+    return fallback_hotline(settings)
+
+
 def render_demo_page(settings: Settings, municipality: str = "Dortmund") -> bytes:
     template = (WEB_ROOT / "demo" / "index.html").read_text(encoding="utf-8")
     values = {
+        "HELP_PHONE": help_phone(settings, municipality),
+        "NOTRUF": fact_value("phones.notruf.number"),
         "SERVER_URL": settings.widget_server_url,
         "MUNICIPALITY": municipality,
         "COLOR": DEMO_COLOR,

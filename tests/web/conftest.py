@@ -6,19 +6,25 @@ installed from the npm registry into build/ (not committed) the first time it is
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from quartierslotse import processes
 from quartierslotse.services import web_server
 from quartierslotse.settings import PROJECT_ROOT, Settings
+from tests.conftest import free_port
+from tests.web.fake_webchat import FakeWebchat
+from web.server import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -94,6 +100,47 @@ def browser() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeWebchat]:
+    server = FakeWebchat(delay=0.3)
+    server.start(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def fake_site(fake: FakeWebchat, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real static server (web/server.py) pointing the widget at the fake."""
+    settings = Settings(var_dir=tmp_path_factory.mktemp("webvar"), widget_server_url=fake.url)
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(create_app(settings))
+
+    async def start() -> None:
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+    yield f"http://127.0.0.1:{port}/"
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+
+
+@pytest.fixture
+def fpage(browser):  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="de-DE")
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.errors, page.requests = errors, requests  # type: ignore[attr-defined]
+    yield page
+    context.close()
 
 
 @dataclass

@@ -15,7 +15,15 @@ TOPICS = [
     {"title": "Vorsorge", "payload": "/ask_vorsorgevollmacht"},
     {"title": "Begegnung", "payload": "/ask_begegnung"},
     {"title": "Wohnen", "payload": "/ask_wohnen"},
+    {"title": "Büro finden", "payload": "/find_office"},
 ]
+PFLEGEGELD_QUESTION = "Wie viel Pflegegeld bekommt man bei Pflegegrad 3?"
+# as long as the real answer (four lines and a button whose title differs from the topic's)
+PFLEGEGELD_ANSWER = (
+    "Bei Pflegegrad 3 gibt es jeden Monat Pflegegeld, wenn Angehörige oder Bekannte zu Hause "
+    "pflegen.\nSie können es frei verwenden.\nStand und Quelle stehen im Bescheid der "
+    "Pflegekasse.\nPersönliche Beratung bekommen Sie im Büro in Ihrer Nähe."
+)
 ANSWERS = {
     "/greet": (
         "Guten Tag! Ich bin der Quartierslotse, ein digitaler Assistent – kein Mensch.\n"
@@ -33,6 +41,11 @@ ANSWERS = {
         None,
     ),
     "/request_human": ("Ich gebe Ihr Anliegen an eine Beraterin oder einen Berater weiter.", None),
+    "/find_office": ("Das Seniorenbüro Innenstadt ist heute bis 16 Uhr geöffnet.", None),
+    PFLEGEGELD_QUESTION: (
+        PFLEGEGELD_ANSWER,
+        [{"title": "Büro in meiner Nähe finden", "payload": "/find_office"}],
+    ),
 }
 
 
@@ -45,6 +58,8 @@ class FakeWebchat:
         self.deleted: list[str] = []
         self.fail_delete = False  # True: DELETE /conversation answers 503
         self.url = ""
+        self.port = 0
+        self._site: web.TCPSite | None = None
         self._loop = asyncio.new_event_loop()
         self._changed: asyncio.Condition | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -65,6 +80,13 @@ class FakeWebchat:
         self.next_id += 1
         self.messages.setdefault(sender, []).append(msg)
         return msg
+
+    def _button_title(self, sender: str, payload: str) -> str | None:
+        for msg in reversed(self.messages.get(sender, [])):
+            for button in msg.get("buttons") or []:
+                if button["payload"] == payload:
+                    return button["title"]
+        return None
 
     async def _notify(self) -> None:
         assert self._changed is not None
@@ -90,9 +112,9 @@ class FakeWebchat:
             return self._cors(
                 web.json_response({"error": "Feld 'message' fehlt oder ist leer."}, status=400)
             )
-        # like the real channel with the input guard: a button press is stored as its title
-        titles = {b["payload"]: b["title"] for b in TOPICS}
-        self._append(sender, "user", titles.get(text, text))
+        # like the real channel with the input guard: a button press is stored under the
+        # title of the newest button the bot offered with that payload
+        self._append(sender, "user", self._button_title(sender, text) or text)
         if self.delay:
             await asyncio.sleep(self.delay)
         answer, buttons = ANSWERS.get(text, (f"Sie haben geschrieben: {text}", None))
@@ -143,13 +165,34 @@ class FakeWebchat:
         app.router.add_delete("/webhooks/webchat/conversation", self._delete)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        await self._listen()
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._site.start()
+
+    async def _stop_listening(self) -> None:
+        if self._site is not None:
+            await self._site.stop()
+        self._site = None
+        assert self._runner is not None and self._runner.server is not None
+        for connection in list(self._runner.server.connections):  # keep-alive ones too
+            connection.force_close()
 
     def start(self, port: int) -> str:
+        self.port = port
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(port), self._loop).result(10)
         self.url = f"http://127.0.0.1:{port}"
         return self.url
+
+    def go_offline(self) -> None:
+        """The server is stopped: the port refuses connections (the store is kept)."""
+        asyncio.run_coroutine_threadsafe(self._stop_listening(), self._loop).result(10)
+
+    def go_online(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
 
     def advisor(self, sender: str, text: str) -> None:
         async def send() -> None:

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from channels.webchat import conversation_id
 from tests.web.conftest import SCREENSHOT_DIR, run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
@@ -82,7 +83,9 @@ def test_senior_asks_uses_topics_resizes_and_reloads(page, demo_site, axe) -> No
     panel = page.locator("#ql-panel")
     sizes = []
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    for index, name in enumerate(["Normale Schrift", "Große Schrift", "Sehr große Schrift"]):
+    page.get_by_role("button", name="Einstellungen").click()  # sizes and deletion live there
+    sizes = ["A normale Schrift", "A+ große Schrift", "A++ sehr große Schrift"]
+    for index, name in enumerate(sizes):
         button = page.get_by_role("button", name=name, exact=True)
         button.click()
         assert button.get_attribute("aria-pressed") == "true"
@@ -103,8 +106,9 @@ def test_senior_asks_uses_topics_resizes_and_reloads(page, demo_site, axe) -> No
     assert bot_bubbles(page).count() == before
     assert page.locator(".msg.user", has_text="Was ist ein Pflegegrad?").count() == 1
     assert page.locator(".msg.user", has_text="/").count() == 0  # intent payloads never show
+    page.get_by_role("button", name="Einstellungen").click()
     assert (
-        page.get_by_role("button", name="Sehr große Schrift").get_attribute("aria-pressed")
+        page.get_by_role("button", name="A++ sehr große Schrift").get_attribute("aria-pressed")
         == "true"
     )
     assert page.get_by_label("Ihre Frage").is_visible()  # no second privacy notice
@@ -141,7 +145,8 @@ def test_handoff_then_advisor_reply_arrives(page, demo_site, bot_stack, axe) -> 
         "Guten Tag, hier ist Frau Schulz vom Seniorenbüro. Rufen Sie mich gern an: "
         "0231 50-12345 oder schreiben Sie an seniorenbuero@stadt.example"
     )
-    deliver_advisor_message(bot_stack.rasa_url, bot_stack.rasa_token, sender_id(page), text)
+    deliver_advisor_message(bot_stack.rasa_url, bot_stack.rasa_token,
+                            conversation_id(sender_id(page)), text)
     advisor = page.locator(".msg.advisor")
     advisor.wait_for(timeout=ANSWER_TIMEOUT)  # arrives through the long poll
     assert "Beraterin/Berater" in advisor.inner_text()
@@ -192,6 +197,7 @@ def test_senior_deletes_the_conversation(page, demo_site, bot_stack, axe) -> Non
 
     # a clearly labelled button with a large touch target, away from "Mit einem Menschen
     # sprechen"; keyboard only
+    page.get_by_role("button", name="Einstellungen").click()  # sizes and deletion live there
     forget = page.get_by_role("button", name="Gespräch löschen", exact=True)
     box = forget.bounding_box()
     assert box is not None and box["height"] >= 48 and box["width"] >= 48

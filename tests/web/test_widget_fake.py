@@ -3,61 +3,9 @@ fast checks of details a senior notices, independent of the dialogue model."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-from aiohttp import web
-
-from quartierslotse.settings import Settings
-from tests.conftest import free_port
-from tests.web.fake_webchat import FakeWebchat
-from web.server import create_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeWebchat]:
-    server = FakeWebchat(delay=0.3)
-    server.start(free_port())
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def fake_site(fake: FakeWebchat, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real static server (web/server.py) pointing the widget at the fake."""
-    import asyncio
-
-    settings = Settings(var_dir=tmp_path_factory.mktemp("webvar"), widget_server_url=fake.url)
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(create_app(settings))
-
-    async def start() -> None:
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(10)
-    yield f"http://127.0.0.1:{port}/"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-
-
-@pytest.fixture
-def fpage(browser):  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="de-DE")
-    page = context.new_page()
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.errors, page.requests = errors, requests  # type: ignore[attr-defined]
-    yield page
-    context.close()
 
 
 def start_chat(page, url: str) -> None:  # noqa: ANN001
@@ -153,7 +101,9 @@ def test_no_serious_axe_violations_at_three_sizes(fpage, fake_site, fake, axe) -
     )
     fpage.locator(".msg.advisor").wait_for()
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    for index, name in enumerate(["Normale Schrift", "Große Schrift", "Sehr große Schrift"]):
+    fpage.get_by_role("button", name="Einstellungen").click()  # sizes and deletion live there
+    sizes = ["A normale Schrift", "A+ große Schrift", "A++ sehr große Schrift"]
+    for index, name in enumerate(sizes):
         fpage.get_by_role("button", name=name, exact=True).click()
         fpage.wait_for_timeout(100)
         fpage.screenshot(path=str(SCREENSHOT_DIR / f"fake-widget-size-{index}.png"))
@@ -195,6 +145,7 @@ def test_failed_deletion_keeps_everything_and_escape_cancels(fpage, fake_site, f
     answer = fpage.locator(".msg.bot", has_text="Sie haben geschrieben: Hallo")
     answer.wait_for()
     sender = sender_of(fpage)
+    fpage.get_by_role("button", name="Einstellungen").click()  # sizes and deletion live there
     forget = fpage.get_by_role("button", name="Gespräch löschen")
     dialog = fpage.get_by_role("alertdialog", name="Möchten Sie das ganze Gespräch löschen?")
 
@@ -225,6 +176,7 @@ def test_deletion_starts_a_new_conversation(fpage, fake_site, fake) -> None:  # 
     fpage.get_by_role("button", name="Mit einem Menschen sprechen").click()
     fpage.locator(".handoff", has_text="Sie warten").wait_for()
     old = sender_of(fpage)
+    fpage.get_by_role("button", name="Einstellungen").click()  # sizes and deletion live there
     fpage.get_by_role("button", name="Gespräch löschen").click()
     fpage.get_by_role("button", name="Ja, löschen").click()
     done = fpage.locator(".msg.system", has_text="Ihr Gespräch wurde gelöscht.")
@@ -254,6 +206,7 @@ def test_deletion_reaches_a_second_tab(fpage, fake_site, fake) -> None:  # noqa:
     other = fpage.context.new_page()  # same browser: same local storage, same conversation
     other.goto(fake_site)
     other.locator(".msg.bot", has_text="kein Mensch").wait_for(state="attached", timeout=10_000)
+    fpage.get_by_role("button", name="Einstellungen").click()  # sizes and deletion live there
     fpage.get_by_role("button", name="Gespräch löschen").click()
     fpage.get_by_role("button", name="Ja, löschen").click()
     fpage.locator(".msg.system", has_text="Ihr Gespräch wurde gelöscht.").wait_for()

@@ -6,7 +6,8 @@
  *           data-color="#00507d" data-privacy-url="/datenschutz"></script>
  *
  * Optional attributes: data-color (primary colour, falls back if contrast < 4.5:1),
- * data-accent-color, data-title, data-retention-days, data-max-chars, data-open ("true").
+ * data-accent-color, data-title, data-retention-days, data-max-chars, data-open ("true"),
+ * data-help-phone (who to call when the chat cannot be reached, e.g. "Stadt Dortmund 0231 50-0").
  * Vanilla JS, no dependencies, no third-party requests. Everything runs in a shadow root so
  * the city's CSS cannot break it. Speaks the webchat channel contract (channels/webchat.py).
  */
@@ -26,16 +27,22 @@
     privacyUrl: script.getAttribute("data-privacy-url") || "",
     retentionDays: parseInt(script.getAttribute("data-retention-days") || "30", 10) || 30,
     maxChars: parseInt(script.getAttribute("data-max-chars") || "1000", 10) || 1000,
-    open: script.getAttribute("data-open") === "true"
+    open: script.getAttribute("data-open") === "true",
+    helpPhone: (script.getAttribute("data-help-phone") || "").trim().replace(/[.\s]+$/, "")
   };
   var base = script.src.replace(/[^/]*$/, "");
   var WEBHOOK = cfg.server + "/webhooks/webchat";
   var KEY = "quartierslotse:" + cfg.server + ":" + cfg.municipality + ":";
   var SIZES = [
-    { label: "A", name: "Normale Schrift", px: 20 },
-    { label: "A+", name: "Große Schrift", px: 24 },
-    { label: "A++", name: "Sehr große Schrift", px: 30 }
+    { label: "A", name: "normale Schrift", px: 20 },
+    { label: "A+", name: "große Schrift", px: 24 },
+    { label: "A++", name: "sehr große Schrift", px: 30 }
   ];
+  // milliseconds each request may take before the widget gives up and says so
+  var TIMEOUT = { post: 30000, history: 10000, remove: 15000, poll: 35000 };
+  var POLL_SECONDS = 20;  // the server holds a long poll at most this long (webchat_poll_seconds)
+  var UNREACHABLE = "Der Chat ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal." +
+    (cfg.helpPhone ? " Oder rufen Sie an: " + cfg.helpPhone + "." : "");
   var HUMAN_PAYLOAD = "/request_human";
   var HUMAN_TITLE = "Mit einem Menschen sprechen";
   var ROLE_LABEL = {
@@ -111,6 +118,7 @@
     speaker: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z",
     person: "M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm0 2c-4 0-9 2-9 6v2h18v-2c0-4-5-6-9-6z",
     close: "M6.4 5L5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z",
+    menu: "M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z",
     bin: "M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6v12zM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4z"
   };
   function icon(name) {
@@ -176,33 +184,47 @@
     launcherText.textContent = on ? "Neue Nachricht – Chat öffnen" : "Fragen? Hier chatten";
   }
 
+  // visible label first, so the accessible name contains what sighted users see (WCAG 2.5.3)
   var sizeButtons = SIZES.map(function (s, i) {
     return el("button", {
       type: "button", class: "size", "data-size": String(i), "aria-pressed": "false",
-      "aria-label": s.name, title: s.name, text: s.label, onclick: function () { setSize(i); }
-    });
+      title: s.label + " " + s.name, onclick: function () { setSize(i); }
+    }, [s.label, el("span", { class: "sr", text: " " + s.name })]);
   });
   var closeBtn = el("button", {
     type: "button", class: "close", "aria-label": "Chat schließen", title: "Chat schließen",
     onclick: function () { setOpen(false); }
-  }, [icon("close"), el("span", { text: "Schließen" })]);
+  }, [icon("close"), el("span", { class: "close-text", text: "Schließen" })]);
+  // text sizes and deletion live in a small menu: the log keeps the space
+  var settingsBtn = el("button", {
+    type: "button", class: "settings", "aria-expanded": "false", "aria-controls": "ql-tools",
+    onclick: function () { setTools(tools.hidden); }
+  }, [icon("menu"), el("span", { text: "Einstellungen" })]);
   // deletion on request: asks inside the widget first (no window.confirm)
   var forgetBtn = el("button", {
     type: "button", class: "forget", "aria-expanded": "false", "aria-controls": "ql-confirm",
     onclick: function () { if (!deleting) (confirmBox.hidden ? askDelete : closeConfirm)(); }
   }, [icon("bin"), el("span", { text: "Gespräch löschen" })]);
+  var tools = el("div", { id: "ql-tools", class: "tools", hidden: "" }, [
+    el("div", { class: "sizes", role: "group", "aria-labelledby": "ql-size-label" },
+      [el("span", { id: "ql-size-label", class: "size-label", text: "Schriftgröße:" })].concat(sizeButtons)),
+    forgetBtn
+  ]);
   var header = el("div", { class: "header" }, [
     el("div", { class: "header-row" }, [
       el("h2", { id: "ql-title", class: "title" }, [cfg.title,
         el("span", { class: "subtitle", text: "Digitaler Assistent" + (cfg.municipality ? " · " + cfg.municipality : "") })]),
+      settingsBtn,
       closeBtn
     ]),
-    el("div", { class: "tools" }, [
-      el("div", { class: "sizes", role: "group", "aria-labelledby": "ql-size-label" },
-        [el("span", { id: "ql-size-label", class: "size-label", text: "Schriftgröße:" })].concat(sizeButtons)),
-      forgetBtn
-    ])
+    tools
   ]);
+  function setTools(open) {
+    tools.hidden = !open;
+    settingsBtn.setAttribute("aria-expanded", String(open));
+    if (!open && !confirmBox.hidden && !deleting) closeConfirm(true);
+    anchorView();
+  }
 
   var yesBtn = el("button", { type: "button", class: "danger", text: "Ja, löschen", onclick: deleteConversation });
   var noBtn = el("button", { type: "button", class: "secondary", text: "Abbrechen", onclick: function () { if (!deleting) closeConfirm(); } });
@@ -218,9 +240,13 @@
     if (e.key === "Escape") { e.stopPropagation(); if (!deleting) closeConfirm(); }  // Escape cancels, the chat stays open
   });
 
-  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Nachrichten" });
+  // the log itself is not a live region: each new answer is announced once by `announcer`
+  var log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": "Nachrichten" });
   var status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+  var announcer = el("div", { class: "sr", "aria-live": "polite" });
   var handoffBanner = el("p", { class: "handoff", hidden: "" });
+  var jumpBtn = el("button", { type: "button", class: "jump", hidden: "", onclick: function () { jumpToNewest(); } },
+    [el("span", { text: "Zur neuesten Antwort" })]);
 
   var privacyBtn = el("button", { type: "button", class: "primary big", text: "Einverstanden – Chat beginnen", onclick: acceptPrivacy });
   var privacy = el("section", { class: "privacy", "aria-labelledby": "ql-privacy-title" }, [
@@ -257,29 +283,81 @@
 
   var scroller = el("div", { class: "body", role: "region", "aria-label": "Gesprächsverlauf", tabindex: "0" }, [log, topics, privacy]);
   var panel = el("section", {
-    id: "ql-panel", class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ql-title", hidden: ""
-  }, [header, confirmBox, handoffBanner, scroller, status, form, humanBtn]);
+    id: "ql-panel", class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ql-title",
+    tabindex: "-1", hidden: ""
+  }, [header, confirmBox, handoffBanner, scroller, jumpBtn, status, announcer, form, humanBtn]);
 
   root.appendChild(launcher);
   root.appendChild(panel);
   launcher.addEventListener("click", function () { setOpen(panel.hidden); });
-  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") setOpen(false);
+    else if (e.key === "Tab" && isModal()) trapTab(e);
+  });
+
+  // ---------- full screen on narrow or low screens: then the panel is modal ----------
+  var fullScreen = window.matchMedia ? window.matchMedia("(max-width: 600px), (max-height: 500px)") : null;
+  // a touch screen: no focus in the text box on opening (the keyboard would cover the chat)
+  var touch = { matches: (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) ||
+    (navigator.maxTouchPoints || 0) > 0 };
+  host.setAttribute("data-touch", String(touch.matches));
+  function isModal() { return !panel.hidden && !!fullScreen && fullScreen.matches; }
+  function syncModal() { panel.setAttribute("aria-modal", String(isModal())); }
+  if (fullScreen && fullScreen.addEventListener) fullScreen.addEventListener("change", syncModal);
+  function focusables() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("button, a[href], textarea, input, [tabindex='0']"),
+      function (n) { return !n.disabled && n.getClientRects().length > 0; });
+  }
+  function trapTab(e) {
+    var list = focusables();
+    if (!list.length) return;
+    var first = list[0], last = list[list.length - 1], active = root.activeElement;
+    var inside = list.indexOf(active) >= 0 || active === panel || panel.contains(active);
+    if (!inside || (e.shiftKey && (active === first || active === panel))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && active === last) { e.preventDefault(); first.focus(); }
+  }
+  // focus that leaves the modal panel some other way (a click on the page, a screen reader) comes back
+  document.addEventListener("focusin", function (e) {
+    if (isModal() && e.target !== host) focusInto(panel);
+  });
+  function focusInto(node) {
+    try { node.focus({ preventScroll: true }); } catch (err) { node.focus(); }
+  }
 
   // ---------- state ----------
   var messages = {};      // id -> message
-  var pending = [];       // optimistic user bubbles: {text, node}
+  var pending = [];       // optimistic user bubbles: {text, title, node, floor}
   var titles = {};        // payload -> title (from the bot's buttons)
   titles[HUMAN_PAYLOAD] = HUMAN_TITLE;
   var lastId = 0;
   var polling = false;
   var epoch = 0;          // grows when the conversation is deleted: late answers are dropped
   var pollCtrl = null;    // aborts the running long poll
+  var pollKick = null;    // starts a waiting poll at once (back online, woken up)
   var deleting = false;   // a deletion request is on its way
   var waiting = 0;
   var latestButtons = null;
   var topicList = [];
   var accepted = load("privacy", "") === "1";
-  var restored = false;  // history is not "new"
+  var restored = false;   // history is not "new"
+  var arrived = [];       // answers of the current batch (to scroll to and announce)
+  var anchor = null;      // the latest answer: its start is kept at the top of the log
+  var following = true;   // false once the user scrolls up to read older messages
+  var autoTop = 0;        // scrollTop the widget set itself
+  var focusAnswer = false; // a choice button was pressed: the answer takes the focus
+  var errorNotice = null;
+
+  // what the user pressed, by message id: the server may store a button by another title
+  var PRESSED_MAX = 200;
+  var pressed = {};
+  try { pressed = JSON.parse(load("pressed", "{}")) || {}; } catch (e) { pressed = {}; }
+  function rememberPressed(id, title) {
+    pressed[id] = title;
+    var ids = Object.keys(pressed).map(Number).sort(function (a, b) { return a - b; });
+    ids.slice(0, Math.max(0, ids.length - PRESSED_MAX)).forEach(function (k) { delete pressed[k]; });
+    save("pressed", JSON.stringify(pressed));
+  }
 
   function setSize(i) {
     i = Math.max(0, Math.min(SIZES.length - 1, i));
@@ -287,22 +365,23 @@
     host.setAttribute("data-size", String(i));
     sizeButtons.forEach(function (b, j) { b.setAttribute("aria-pressed", String(i === j)); });
     save("size", i);
-    if (typeof scroller !== "undefined") scrollDown();
+    if (typeof scroller !== "undefined") anchorView();
   }
 
   function setOpen(open) {
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     launcher.hidden = open;
+    syncModal();
     if (open) setUnread(false);
     save("open", open ? "1" : "0");
     if (open) {
-      (accepted ? input : privacyBtn).focus();
-      scrollDown();
+      focusInto(!accepted ? privacyBtn : (touch.matches ? panel : input));
+      anchorView();
       startPolling();
     } else {
       if (!confirmBox.hidden && !deleting) closeConfirm(true);
-      launcher.focus();
+      focusInto(launcher);
     }
   }
 
@@ -318,24 +397,75 @@
     accepted = true;
     save("privacy", "1");
     showComposer();
-    input.focus();
+    focusInto(touch.matches ? panel : input);
     if (!lastId) post("/greet", null);  // the assistant introduces itself and offers topics
   }
 
-  function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
+  // ---------- scrolling: the start of the newest answer at the top of the log ----------
+  function scrollTo(top) {
+    scroller.scrollTop = Math.max(0, top);
+    autoTop = scroller.scrollTop;
+  }
+  function scrollDown() { scrollTo(scroller.scrollHeight); }
+  function atBottom() { return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 24; }
+  function showAnswer(node) { scrollTo(node.offsetTop - 8); }
+  function anchorView() {
+    if (anchor && anchor.parentNode === log) showAnswer(anchor); else scrollDown();
+  }
+  scroller.addEventListener("scroll", function () {
+    if (Math.abs(scroller.scrollTop - autoTop) < 2) return;  // the widget's own scrolling
+    if (atBottom()) { following = true; jumpBtn.hidden = true; }
+    else if (scroller.scrollTop < autoTop - 24) following = false;
+  });
+  function jumpToNewest() {
+    jumpBtn.hidden = true;
+    following = true;
+    if (!anchor) { scrollDown(); return; }
+    showAnswer(anchor);
+    focusInto(anchor);
+  }
+
+  // called after each batch of messages from the server
+  function settle() {
+    var batch = arrived;
+    arrived = [];
+    if (!batch.length) return;
+    anchor = batch[0];
+    if (!restored) return;  // history after a reload: shown by anchorView(), not announced
+    if (following || focusAnswer) { jumpBtn.hidden = true; showAnswer(anchor); }
+    else jumpBtn.hidden = false;
+    if (focusAnswer && !panel.hidden) {
+      focusAnswer = false;
+      focusInto(anchor);  // the screen reader reads the focused answer: no second announcement
+      return;
+    }
+    announce(batch.map(function (node) { return node.__spoken; }).join(" "));
+  }
+
+  function announce(text) {
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
 
   function setStatus(text) { status.textContent = text; }  // stays in the DOM: a live region
 
   function displayText(msg) {
     if (msg.role !== "user") return msg.text || "";
+    if (pressed[msg.id]) return pressed[msg.id];
     var t = msg.text || "";
     if (t.charAt(0) === "/") return titles[t.split("{")[0]] || null;  // intents: show the button title or nothing
     return t;
   }
 
+  // "Pflegegeld bei Pflegegrad 3 …": the first words make each read-aloud button's name unique
+  function shortStart(text) {
+    var words = text.replace(/\s+/g, " ").trim().split(" ");
+    return words.slice(0, 6).join(" ") + (words.length > 6 ? " …" : "");
+  }
+
   function speakButton(text) {
     if (!("speechSynthesis" in window)) return null;
-    var btn = el("button", { type: "button", class: "speak", "aria-label": "Antwort vorlesen" },
+    var btn = el("button", { type: "button", class: "speak", "aria-label": "Antwort vorlesen: " + shortStart(text) },
       [icon("speaker"), el("span", { text: "Vorlesen" })]);
     btn.addEventListener("click", function () {
       var synth = window.speechSynthesis;
@@ -362,6 +492,7 @@
       var s = speakButton(text);
       if (s) li.appendChild(s);
     }
+    li.__spoken = (ROLE_LABEL[msg.role] || "") + ": " + text;
     return li;
   }
 
@@ -378,7 +509,7 @@
     latestButtons = el("div", { class: "choices" }, [
       el("div", { role: "group", "aria-label": "Antwort auswählen" }, buttons.map(function (b) {
         return el("button", { type: "button", class: "choice", text: b.title,
-          onclick: function () { sendPayload(b.payload, b.title); } });
+          onclick: function () { focusAnswer = true; sendPayload(b.payload, b.title); } });
       }))
     ]);
     latestButtons.__buttons = buttons;
@@ -408,33 +539,58 @@
     syncTopics();
   }
 
+  // the server's copy of a message this widget sent: the optimistic bubble becomes it
+  function matchPending(msg) {
+    for (var i = 0; i < pending.length; i++) {
+      if (pending[i].text === msg.text || pending[i].title === msg.text) return i;
+    }
+    // stored in another form (a button under another title, typed text normalised): the
+    // oldest message in flight that was sent before this one was stored
+    for (var j = 0; j < pending.length; j++) {
+      if (pending[j].floor < msg.id) return j;
+    }
+    return -1;
+  }
+
+  function insertInLog(node) {
+    log.insertBefore(node, latestButtons && latestButtons.parentNode === log ? latestButtons : null);
+  }
+
   function addMessage(msg) {
     if (!msg || typeof msg.id !== "number" || messages[msg.id]) return;
     messages[msg.id] = msg;
     lastId = Math.max(lastId, msg.id);
     (msg.buttons || []).forEach(function (b) { titles[b.payload] = b.title; });
     if (msg.handoff) setHandoff(msg.handoff);
-    var text = displayText(msg);
     if (msg.role === "user") {
-      var idx = -1;
-      // the server stores a button press as the payload or (with the input guard) its title
-      for (var i = 0; i < pending.length; i++) {
-        if (pending[i].text === msg.text || pending[i].title === msg.text) { idx = i; break; }
+      var idx = matchPending(msg);
+      if (idx >= 0) {
+        var mine = pending.splice(idx, 1)[0];
+        mine.node.classList.remove("pending");
+        mine.node.setAttribute("data-id", String(msg.id));
+        if (mine.text !== mine.title) rememberPressed(msg.id, mine.title);
+        return;
       }
-      if (idx >= 0) { pending.splice(idx, 1)[0].node.classList.remove("pending"); return; }
-      if (text === null) return;
     }
+    var text = displayText(msg);
+    if (msg.role === "user" && text === null) return;
     if (!text && !(msg.buttons || []).length) return;
     var li = bubble(msg, text || "");
     li.setAttribute("data-id", String(msg.id));
-    log.insertBefore(li, latestButtons && latestButtons.parentNode === log ? latestButtons : null);
+    insertInLog(li);
     if (msg.role !== "user") {
+      li.setAttribute("tabindex", "-1");  // takes the focus after a choice button
+      arrived.push(li);
       renderButtons(msg.buttons);
       updateTopics(msg.buttons);
     }
     if (msg.role === "advisor") setHandoff("advisor_joined");
     if (msg.role !== "user" && panel.hidden && restored) setUnread(true);
-    scrollDown();
+  }
+
+  function addMessages(list) {
+    (list || []).forEach(addMessage);
+    settle();
   }
 
   function setHandoff(state) {
@@ -450,41 +606,61 @@
     setStatus(waiting > 0 ? "Der Quartierslotse schreibt …" : "");
   }
 
-  // ---------- network ----------
-  function request(method, path, body, signal) {
-    var opts = { method: method, headers: {}, signal: signal, credentials: "omit", referrerPolicy: "no-referrer" };
+  // ---------- network: every request ends, at the latest after its timeout ----------
+  function request(method, path, body, timeout, signal) {
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var timedOut = false;
+    var timer = setTimeout(function () { timedOut = true; if (ctrl) ctrl.abort(); }, timeout);
+    function stop() { ctrl.abort(); }
+    if (signal && ctrl) {
+      if (signal.aborted) ctrl.abort();
+      else signal.addEventListener("abort", stop);
+    }
+    var opts = { method: method, headers: {}, signal: ctrl ? ctrl.signal : undefined,
+      credentials: "omit", referrerPolicy: "no-referrer" };
     if (body) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(WEBHOOK + path, opts).catch(function (e) {
-      if (e && e.name === "AbortError") throw e;
-      throw new Error("Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.");
-    }).then(function (res) {
+    var call = fetch(WEBHOOK + path, opts).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (!res.ok) {
-          var err = new Error(data.error || "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.");
+          var err = new Error(res.status >= 500 || !data.error ? UNREACHABLE : data.error);
           err.status = res.status;
           throw err;
         }
         return data;
       });
+    }, function (e) {
+      if (e && e.name === "AbortError" && !timedOut) throw e;  // aborted on purpose
+      throw new Error(UNREACHABLE);
     });
+    if (!ctrl) {  // very old browsers: no abort, but the widget still stops waiting
+      call = Promise.race([call, new Promise(function (_, reject) {
+        setTimeout(function () { reject(new Error(UNREACHABLE)); }, timeout);
+      })]);
+    }
+    function done() { clearTimeout(timer); if (signal && ctrl) signal.removeEventListener("abort", stop); }
+    return call.then(function (data) { done(); return data; }, function (err) { done(); throw err; });
   }
 
   function post(message, title) {
     var node = null;
+    clearError();
     if (title !== null) {
       node = bubble({ role: "user" }, title);
       node.classList.add("pending");
-      log.insertBefore(node, latestButtons && latestButtons.parentNode === log ? latestButtons : null);
-      pending.push({ text: message, title: title, node: node });
+      insertInLog(node);
+      pending.push({ text: message, title: title, node: node, floor: lastId });
     }
     if (latestButtons) { latestButtons.remove(); latestButtons = null; syncTopics(); }
+    following = true;
+    jumpBtn.hidden = true;
     scrollDown();
     setWaiting(1);
     var started = performance.now(), mine = epoch;
-    return request("POST", "/webhook", { sender: sender, message: message, metadata: { municipality: cfg.municipality } })
+    return request("POST", "/webhook", { sender: sender, message: message, metadata: { municipality: cfg.municipality } }, TIMEOUT.post)
       .then(function (data) {
         if (mine !== epoch) return;
-        (data.messages || []).forEach(addMessage);
+        addMessages(data.messages);
+        pending.forEach(function (p) { if (p.node === node) p.answered = true; });
         host.setAttribute("data-last-latency", String(Math.round(performance.now() - started)));
         startPolling();
       })
@@ -494,17 +670,35 @@
           node.classList.add("failed");
           pending = pending.filter(function (p) { return p.node !== node; });
         }
-        addNotice(err.message || "Die Nachricht konnte nicht gesendet werden.");
-        return Promise.reject(err);
+        var again = !err.status || err.status >= 500 || err.status === 408 || err.status === 429;
+        showError(err.message || UNREACHABLE, again ? function () {
+          if (node) node.remove();
+          post(message, title);
+        } : null);
       })
-      .then(function () { setWaiting(-1); }, function () { setWaiting(-1); });
+      .then(function () { setWaiting(-1); });
   }
 
-  function addNotice(text) {
+  // one error at a time, with the phone number and "Nochmal versuchen"
+  function showError(text, retry) {
+    clearError();
     var li = bubble({ role: "system" }, text);
     li.classList.add("error");
+    li.setAttribute("role", "alert");
+    if (retry) {
+      var again = el("button", { type: "button", class: "retry", text: "Nochmal versuchen",
+        onclick: function () { focusAnswer = true; clearError(); retry(); } });
+      li.appendChild(again);
+    }
+    errorNotice = li;
     log.appendChild(li);
+    following = true;
     scrollDown();
+    if (focusAnswer && !panel.hidden) { focusAnswer = false; focusInto(retry ? li.lastChild : input); }
+  }
+  function clearError() {
+    if (errorNotice) errorNotice.remove();
+    errorNotice = null;
   }
 
   function sendTyped() {
@@ -512,49 +706,68 @@
     if (!text || !accepted) return;
     input.value = "";
     post(text, text);
-    input.focus();
+    if (!touch.matches) input.focus();  // a touch keyboard would cover the answer
   }
 
   function sendPayload(payload, title) {
     if (!accepted) { acceptPrivacy(); }
+    // the pressed button may disappear: the focus waits in the log, not on the page behind
+    if (focusAnswer) focusInto(scroller);
     post(payload, title);
   }
 
   function startPolling() {
     if (polling || !lastId) return;
     polling = true;
-    var delay = 1000, mine = epoch;
+    var delay = 1000, mine = epoch, timer = null;
     pollCtrl = window.AbortController ? new AbortController() : null;
     var signal = pollCtrl ? pollCtrl.signal : undefined;
-    (function loop() {
+    function loop() {
+      timer = null;
       if (mine !== epoch) return;  // the conversation was deleted
-      request("GET", "/messages?sender=" + encodeURIComponent(sender) + "&after=" + lastId, null, signal)
+      // the server's copy of an answered message may be older than the answers shown: asked
+      // for once more, then the bubble stays as it is
+      var late = pending.filter(function (p) { return p.answered; });
+      var after = late.reduce(function (m, p) { return Math.min(m, p.floor); }, lastId);
+      request("GET", "/messages?sender=" + encodeURIComponent(sender) + "&after=" + after +
+        "&timeout=" + POLL_SECONDS, null, TIMEOUT.poll, signal)
         .then(function (data) {
           if (mine !== epoch) return;
           delay = 1000;
-          (data.messages || []).forEach(addMessage);
-          setTimeout(loop, 50);
-        })
-        .catch(function () {
+          addMessages(data.messages);
+          late.forEach(function (p) { p.node.classList.remove("pending"); });
+          pending = pending.filter(function (p) { return late.indexOf(p) < 0; });
+          timer = setTimeout(loop, 50);
+        }, function (err) {
+          if (mine !== epoch || (err && err.name === "AbortError")) return;
           delay = Math.min(delay * 2, 30000);
-          setTimeout(loop, delay);
+          timer = setTimeout(loop, delay);
         });
-    })();
+    }
+    pollKick = function () { if (timer !== null && mine === epoch) { clearTimeout(timer); loop(); } };
+    loop();
   }
+  // back online or woken from sleep: ask at once instead of waiting for the back-off
+  function reconnect() { if (pollKick) pollKick(); }
+  window.addEventListener("online", reconnect);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) reconnect(); });
 
   function restore() {
     var mine = epoch;
-    return request("GET", "/history?sender=" + encodeURIComponent(sender))
+    return request("GET", "/history?sender=" + encodeURIComponent(sender), null, TIMEOUT.history)
       .then(function (data) {
         if (mine !== epoch) return;
         var list = (data.messages || []).slice().sort(function (a, b) { return a.id - b.id; });
         list.forEach(function (m) { (m.buttons || []).forEach(function (b) { titles[b.payload] = b.title; }); });
-        list.forEach(addMessage);
+        addMessages(list);
         // a finished handoff leaves no banner
         for (var i = list.length - 1; i >= 0; i--) { if (list[i].handoff) { setHandoff(list[i].handoff); break; } }
+        anchorView();
         startPolling();
-      })
-      .catch(function () { /* a new conversation or the server is down: nothing to restore */ });
+      }, function () {
+        // the server is down: a returning visitor learns it (a new one when sending)
+        if (mine === epoch && accepted) showError(UNREACHABLE, function () { restore(); });
+      });
   }
 
   // ---------- deletion on request ----------
@@ -581,7 +794,7 @@
     if (deleting) return;
     setDeleting(true);
     setStatus("Das Gespräch wird gelöscht …");
-    request("DELETE", "/conversation?sender=" + encodeURIComponent(sender))
+    request("DELETE", "/conversation?sender=" + encodeURIComponent(sender), null, TIMEOUT.remove)
       .then(function (data) {
         if (!data || data.deleted !== true) throw new Error("");
         setStatus("");
@@ -593,8 +806,9 @@
         setStatus("");
         closeConfirm();
         // nothing is removed here: the conversation is still on the server
-        addNotice(err && err.status === 429 && err.message ? err.message :
-          "Das Gespräch konnte gerade nicht gelöscht werden. Bitte versuchen Sie es später noch einmal.");
+        showError(err && err.status === 429 && err.message ? err.message :
+          "Das Gespräch konnte gerade nicht gelöscht werden. Bitte versuchen Sie es später noch einmal." +
+          (cfg.helpPhone ? " Sie können auch anrufen: " + cfg.helpPhone + "." : ""), null);
       });
   }
 
@@ -604,15 +818,22 @@
     epoch++;
     if (pollCtrl) pollCtrl.abort();
     pollCtrl = null;
+    pollKick = null;
     polling = false;
     messages = {};
     pending = [];
     titles = {};
     titles[HUMAN_PAYLOAD] = HUMAN_TITLE;
+    pressed = {};
+    forget("pressed");
     lastId = 0;
     waiting = 0;
     setWaiting(0);
     latestButtons = null;
+    anchor = null;
+    arrived = [];
+    errorNotice = null;
+    jumpBtn.hidden = true;
     syncTopics();
     log.textContent = "";
     setHandoff("");
@@ -626,8 +847,8 @@
     done.classList.add("deleted");
     done.setAttribute("tabindex", "-1");
     log.appendChild(done);
-    scroller.scrollTop = 0;
-    done.focus();
+    scrollTo(0);
+    focusInto(done);
   }
 
   window.addEventListener("storage", function (e) {
