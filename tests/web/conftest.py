@@ -46,7 +46,9 @@ def axe_source() -> str:
     if not script.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.skip("npm fehlt: axe-core kann nicht installiert werden")
+            # a failure, not a skip: the accessibility checks must not vanish unnoticed
+            pytest.fail("npm fehlt: axe-core kann nicht installiert werden "
+                        "(scripts/install_system_deps.sh installiert npm)")
         AXE_DIR.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
