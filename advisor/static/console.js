@@ -75,6 +75,7 @@ function startQueue(table) {
       state.textContent = waiting === 0 ? "Niemand wartet gerade." :
         (waiting === 1 ? "1 Person wartet." : waiting + " Personen warten.");
       dutyCount.textContent = "· im Dienst: " + data.advisors_on_duty;
+      table.dispatchEvent(new CustomEvent("queue:update", {detail: data}));  // notify.js
     } catch (error) {
       state.textContent = "Verbindung unterbrochen – neuer Versuch …";
     }

@@ -187,7 +187,9 @@ def supervised(
     run = Supervised(process, settings, output)
     seen: set[int] = set()
     try:
-        wait_for(lambda: "Alle Dienste laufen" in run.text() or process.poll() is not None, 600, 1)
+        # up to 25 min: `make run` retrains first when bot/ or data/ changed meanwhile
+        wait_for(lambda: "Alle Dienste laufen" in run.text() or process.poll() is not None,
+                 1500, 1)
         assert process.poll() is None, run.text()[-3000:]
         yield run
     finally:
