@@ -22,6 +22,10 @@ from bot.content import facts as facts_module
 from quartierslotse.settings import PROJECT_ROOT
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge" / "data"
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+UNIT_LABELS = {"euro": "Euro", "weeks": "Wochen", "months": "Monate", "working_days": "Arbeitstage",
+               "points": "Punkte", "count": "Anzahl", "hour": "Uhr", "phone": "Telefon",
+               "years": "Jahre", "age": "Jahre (Alter)", "program": "Programm"}
 TOPICS = {  # domain file -> topic heading, in reading order
     "pflegegrad": "Pflege", "pflegegrad_amounts": "Pflege", "vorsorge": "Vorsorge",
     "wohnen": "Wohnen", "begegnung": "Begegnung und Hilfe im Alltag",
@@ -36,6 +40,22 @@ PYTHON_TEXTS = {
 }
 
 
+def example_questions() -> dict[str, str]:
+    """Response name -> the first training example of its intent, as a readable heading."""
+    import re
+
+    found: dict[str, str] = {}
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            intent, examples = block.get("intent"), str(block.get("examples") or "")
+            first = next((line[2:].strip() for line in examples.splitlines()
+                          if line.startswith("- ")), "")
+            first = re.sub(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})", r"\1", first)
+            if intent and first:
+                found.setdefault(f"utter_{intent}", first[:1].upper() + first[1:])
+    return found
+
+
 @dataclass
 class Answer:
     name: str
@@ -45,6 +65,7 @@ class Answer:
     as_of: str = ""
     review_by: str = ""
     facts: list[str] = field(default_factory=list)
+    question: str = ""
 
 
 def _condition(variation: dict[str, Any]) -> str:
@@ -54,6 +75,7 @@ def _condition(variation: dict[str, Any]) -> str:
 
 def answers() -> list[Answer]:
     meta = facts_module.answers()
+    questions = example_questions()
     found: list[Answer] = []
     order = list(TOPICS)
     for path in sorted((PROJECT_ROOT / "bot" / "domain").glob("*.yml"),
@@ -65,7 +87,7 @@ def answers() -> list[Answer]:
                 name, TOPICS.get(path.stem, path.stem),
                 [(_condition(v), v.get("text", "")) for v in variations if v.get("text")],
                 str(info.get("source", "")), str(info.get("as_of", "")),
-                str(info.get("review_by", "")), build.used_keys(name)))
+                str(info.get("review_by", "")), build.used_keys(name), questions.get(name, "")))
     for name, where in PYTHON_TEXTS.items():
         keys = facts_module.fact_keys(texts.TEMPLATES[name])
         found.append(Answer(f"Text im Programm: {where}", "Texte aus dem Programm",
@@ -107,16 +129,21 @@ def _fact_rows(keys: list[str]) -> list[tuple[str, str, str, str, str]]:
         values = []
         for name, kind in fact.units().items():
             raw = fact.data.get(name)
+            unit = UNIT_LABELS.get(kind, kind)
             if isinstance(raw, dict):
-                shown = ", ".join(f"{g}: {facts_module.number(v, kind)}"
-                                  for g, v in raw.items() if v is not None)
+                shown = " · ".join(f"PG {g}: {facts_module.number(v, kind)}"
+                                   for g, v in raw.items() if v is not None) + f" {unit}"
             elif isinstance(raw, list):
-                shown = ", ".join(str(v) for v in raw)
+                shown = ", ".join(str(v) for v in raw) + f" ({unit})"
+            elif raw is not None:
+                shown = (f"{unit} {raw}" if kind == "phone"
+                         else f"{facts_module.number(raw, kind)} {unit}")
             else:
-                shown = facts_module.number(raw, kind) if raw is not None else ""
-            values.append(f"{name} = {shown} ({kind})")
-        rows.append((key, "; ".join(values) or "—", fact.source,
-                     facts_module.german_date(fact.as_of), fact.review_by))
+                continue
+            values.append(f"{shown} [{name}]")
+        rows.append((key, "; ".join(values) or "keine Zahl (nur Quelle)", fact.source,
+                     facts_module.german_date(fact.as_of),
+                     facts_module.german_date(fact.review_by)))
     return rows
 
 
@@ -146,10 +173,12 @@ def markdown(today: date) -> str:
         out += [f"## {topic}", ""]
         for item in group:
             out += [f"### {item.name}", ""]
+            if item.question:
+                out += [f"Beispielfrage: „{item.question}“", ""]
             if item.source:
                 out += [f"Quelle der Antwort: {item.source} · Stand: "
                         f"{facts_module.german_date(item.as_of)} · prüfen bis: "
-                        f"{item.review_by}", ""]
+                        f"{facts_module.german_date(item.review_by)}", ""]
             for condition, text in item.variations:
                 if condition:
                     out.append(f"*Wenn {condition}:*")
@@ -169,12 +198,13 @@ def markdown(today: date) -> str:
 
 CSS = """body{font:17px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 color:#1a1a1a}h1{font-size:1.8rem}h2{border-bottom:2px solid #0b5394;padding-top:1rem}
-h3{font-size:1.05rem;margin-bottom:.3rem;font-family:monospace;color:#333}
+h3{font-size:1.1rem;margin-bottom:.1rem}
 .answer{border:1px solid #ccc;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
 .text{background:#f3f6fa;border-left:4px solid #0b5394;padding:.5rem .8rem;margin:.4rem 0;
 white-space:pre-wrap}.cond{font-style:italic;color:#555;margin-top:.6rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
-th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#e8eef5}.meta{color:#444;font-size:.92rem}.warn{background:#fff4d6}
 .over{background:#fde2e1}.sign{margin-top:2rem;border-top:1px solid #999;padding-top:1rem}"""
 
@@ -208,11 +238,13 @@ def html_page(today: date) -> str:
     for i, (topic, group) in enumerate(groups.items()):
         parts.append(f"<h2 id='t{i}'>{e(topic)}</h2>")
         for item in group:
-            parts.append(f"<div class='answer'><h3>{e(item.name)}</h3>")
+            title = f"Beispielfrage: „{item.question}“" if item.question else item.name
+            parts.append(f"<div class='answer'><h3>{e(title)}</h3>"
+                         f"<p class='meta'>Antwort {e(item.name)}</p>")
             if item.source:
                 parts.append(f"<p class='meta'>Quelle der Antwort: {e(item.source)} · Stand: "
                              f"{e(facts_module.german_date(item.as_of))} · prüfen bis: "
-                             f"{e(item.review_by)}</p>")
+                             f"{e(facts_module.german_date(item.review_by))}</p>")
             for condition, text in item.variations:
                 if condition:
                     parts.append(f"<p class='cond'>Fassung, wenn {e(condition)}:</p>")

@@ -63,7 +63,7 @@ def test_catalog_lists_every_answer_with_its_facts(tmp_path: Path) -> None:
     for name in facts_module.answers():
         assert f"### {name}" in text
     assert "## Pflege" in text and "## Gesundheit" in text
-    assert "| pflege.hausnotruf | monthly = 25,50 (euro) | § 40 Abs. 1 SGB XI" in text
+    assert "| pflege.hausnotruf | 25,50 Euro [monthly] | § 40 Abs. 1 SGB XI" in text
     assert "Text im Programm: Technische Störung" in text
     assert "Büro-Daten: Beispieldaten oder ohne bestätigtes Datum" in text
     assert "unbekannt (Artikel aus der Corona-Zeit)" in text  # for the editors, not for users
