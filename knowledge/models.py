@@ -86,8 +86,11 @@ class Area(Provenance, Base):
     municipality = relationship("Municipality", back_populates="areas")
     parent = relationship("Area", remote_side=[id])
     names = relationship("AreaName", cascade="all, delete-orphan", back_populates="area")
-    postal_codes = relationship(
-        "AreaPostalCode", cascade="all, delete-orphan", back_populates="area"
+    postal_codes = relationship(  # in file order (the export writes them so)
+        "AreaPostalCode",
+        cascade="all, delete-orphan",
+        back_populates="area",
+        order_by="AreaPostalCode.id",
     )
 
 
