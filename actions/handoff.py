@@ -37,6 +37,7 @@ from bot.content.texts import text as fact_text
 from handoff import service
 from handoff.contact import municipality_for_place, municipality_name, office_contact
 from handoff.models import PRIORITY_EMERGENCY, PRIORITY_PERSONAL_TOPIC, PRIORITY_REQUEST
+from knowledge.notices import handoff_notices
 from quartierslotse.settings import get_settings
 from safety.emergency import assess
 
@@ -252,9 +253,12 @@ CALLBACK_BUTTONS = [{"title": "Ja, bitte zurückrufen", "payload": "/affirm"},
 
 
 def no_duty_message(facts: dict[str, str]) -> str:
+    notices = handoff_notices(get_settings().database_url, facts["municipality"], facts["place"],
+                              datetime.now(timezone.utc))
     return "\n".join([
         NOBODY_ON_DUTY,
         contact_line(facts),
+        *(f"Aktueller Hinweis: {notice}" for notice in notices),
         "Wir können Sie auch zurückrufen. Möchten Sie das?",
     ])
 

@@ -20,6 +20,7 @@ from bot.content.texts import text as fact_text
 from knowledge.hours import Opening, current_opening, day_plan, local_zone, next_opening
 from knowledge.locate import Resolution
 from knowledge.models import Office
+from knowledge.notices import notices_on
 from knowledge.queries import Hotline, OfficeHit
 
 EXAMPLE_WARNING = "Achtung: Das sind Beispieldaten – diese Angaben sind nicht bestätigt."
@@ -31,6 +32,7 @@ ASK_HANDOFF_PLACE = (
     "wohnen Sie – oder die Person, um die es geht? Eine Postleitzahl hilft auch.")
 MAX_BUTTONS = 6
 SHOW_DISTANCE_FROM_KM = 1.5
+UPCOMING_EXCEPTION_DAYS = 14
 
 
 def now() -> datetime:
@@ -128,6 +130,29 @@ def day_lines(office: Office, day: date, at: datetime) -> list[str]:
     return [f"{capitalize_first(label)} ist keine Sprechstunde{reason}."]
 
 
+def notice_lines(office: Office, at: datetime) -> list[str]:
+    """The office's and its municipality's current notices ("Aktuelle Hinweise")."""
+    return [f"Aktueller Hinweis: {text}" for text in notices_on(office, local_today(at))]
+
+
+def exception_lines(office: Office, at: datetime) -> list[str]:
+    """Closures and changed hours in the coming days ('Morgen geschlossen (Betriebsausflug).')."""
+    today = local_today(at)
+    horizon = today + timedelta(days=UPCOMING_EXCEPTION_DAYS)
+    lines = []
+    for entry in office.exceptions:
+        if entry.date_to < today or entry.date_from > horizon:
+            continue
+        start = max(entry.date_from, today)
+        span = day_label(start, today)
+        if entry.date_to > start:
+            span += f" bis {day_label(entry.date_to, today)}"
+        what = "geschlossen" if entry.closed else f"nur {time_range(entry.opens, entry.closes)}"
+        note = f" ({entry.note})" if entry.note else ""
+        lines.append(f"{capitalize_first(span)} {what}{note}.")
+    return lines
+
+
 def contact_line(office: Office, hotline: Hotline | None) -> str:
     if office.phone:
         return f"Bitte rufen Sie vorher an: {office.phone}."
@@ -171,6 +196,7 @@ def office_block(
     if distance_km is not None:
         lines.append(f"Entfernung: {distance(distance_km)} (Luftlinie, ungefähr)")
     lines.extend(hours_lines(office, at, hotline))
+    lines.extend(notice_lines(office, at))
     lines.append(stand_for_people(office.as_of))
     return "\n".join(lines)
 
@@ -189,8 +215,10 @@ def hours_block(office: Office, at: datetime, hotline: Hotline | None, day: date
         if office.hours:
             lines.append("Alle Sprechzeiten:")
             lines.extend(weekly_lines(office))
+        lines.extend(exception_lines(office, at))
         if office.hours_caveat:
             lines.append(office.hours_caveat)
+    lines.extend(notice_lines(office, at))
     lines.append(stand_for_people(office.as_of))
     return "\n".join(lines)
 

@@ -129,7 +129,7 @@ class EditResult:
 
 def console_provenance(account: str, on: date) -> dict[str, Any]:
     """Entering data in the console confirms it: own source, today's date, not an example."""
-    return {"source": SOURCE_TEMPLATE.format(account=account), "as_of": f"{on:%d.%m.%Y}"}
+    return {"source": SOURCE_TEMPLATE.format(account=account), "as_of": on.isoformat()}
 
 
 # ---- reading -----------------------------------------------------------------------------

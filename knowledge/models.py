@@ -68,6 +68,13 @@ class Municipality(Provenance, Base):
 
     areas = relationship("Area", back_populates="municipality", cascade="all, delete-orphan")
     offices = relationship("Office", back_populates="municipality", cascade="all, delete-orphan")
+    # the municipality's own notices (an office's are Office.notices); written by the importer
+    notices = relationship(
+        "Notice",
+        primaryjoin="and_(Municipality.id == Notice.municipality_id, Notice.office_id.is_(None))",
+        order_by="(Notice.date_from, Notice.id)",
+        viewonly=True,
+    )
 
 
 class Area(Provenance, Base):

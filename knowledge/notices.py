@@ -48,6 +48,13 @@ def office_notices(session: Session, office: Office, at: datetime) -> list[str]:
     return valid_notices(session, office.municipality_id, office.id, local_date(at))
 
 
+def notices_on(office: Office, on: date) -> list[str]:
+    """Like valid_notices, through the office's relationships (for answer texts)."""
+    shared = office.municipality.notices if office.municipality is not None else []
+    rows = [*shared, *office.notices]
+    return list(dict.fromkeys(row.text for row in rows if row.date_from <= on <= row.date_to))
+
+
 def handoff_notices(database_url: str, municipality: str, place: str, at: datetime) -> list[str]:
     """Notices for the message when nobody is on duty: those of the office responsible for
     `place` (if the knowledge base can tell) and of the municipality (name or key).

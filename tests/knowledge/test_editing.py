@@ -98,7 +98,7 @@ def test_edit_is_stored_confirmed_revisioned_and_undone(url: str, tmp_path) -> N
         ]
         assert office.exceptions[0].date_from == TOMORROW and office.exceptions[0].closed
         assert office.source == "eingegeben von anna in der Konsole"
-        assert office.as_of == "01.12.2026" and office.example is False
+        assert office.as_of == "2026-12-01" and office.example is False
         assert office.version == version + 1
         assert office.phone == "0231 5023311"  # untouched fields stay
         assert valid_notices(session, office.municipality_id, office.id, TOMORROW) == [
@@ -212,7 +212,8 @@ def test_catchment_postal_codes_and_new_stadtteil(sqlite_url: str) -> None:
     form, version = _form(url)
     form.postal_codes = {"hoerde": ["44263-44265", "44287"]}
     with open_session(url) as session:
-        area = next(a for a in export_document(session, "dortmund")["areas"] if a["key"] == "hoerde")
+        areas = export_document(session, "dortmund")["areas"]
+    area = next(a for a in areas if a["key"] == "hoerde")
     form.stadtteile = {"hoerde": [*area.get("stadtteile", []), "Phoenix-See"]}
     result = edit_office(url, "dortmund", "seniorenbuero-hoerde", version, "anna", form, TODAY)
     assert result.new_places == ["Phoenix-See"]
