@@ -46,11 +46,13 @@ class Assessment:
     topic question or a past event: one safety line, then the answer), "keins".
     category: the danger category of the decisive hit (None for "keins").
     kind: which help fits - "akut" (112/110) or "suizid" (TelefonSeelsorge); None for "keins".
+    negated: danger words were there, but every one was negated ("kein Notfall").
     """
 
     tier: Tier
     category: str | None = None
     kind: Kind | None = None
+    negated: bool = False
 
     @property
     def is_acute(self) -> bool:
@@ -118,7 +120,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
     "brust": _compile(
         r"\bbrust ?(?:schmerz|enge|druck|stechen)",
         r"\b(?:schmerz\w*|druck|drückt|enge|engegefühl|stechen|sticht|brennen|brennt"
-        r"|zieht) " + W + r"{0,4}brust\b",
+        r"|zieht) " + W + r"{0,5}brust\b",
         r"\bbrust " + W + r"{0,2}(?:tut|schmerzt|drückt|sticht|brennt|eng|zieht)\b",
         r"\bherz ?(?:infarkt|stillstand|attacke|anfall)", r"\bherzrasen\b",
         r"\bherz " + W + r"?(?:rast|rasen|stolpert|setzt aus|tut weh|schmerzt|sticht)\b",
@@ -130,7 +132,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:mund ?winkel|mund|gesicht|gesichtshälfte|lippe|augenlid) " + W + r"{0,2}(?:hängt"
         r"|hängen|schief|verzogen|sackt)",
         r"\bschiefe?[nrs]? (?:mund|gesicht|lippe)",
-        r"\bspricht " + W + r"{0,2}(?:undeutlich|verwaschen|komisch|lallend)\b",
+        r"\bspricht " + W + r"{0,3}(?:undeutlich|verwaschen|komisch|lallend)\b",
         r"\b(?:kann|konnte|kannst) " + W + r"{0,3}nicht (?:mehr )?(?:richtig )?(?:sprechen"
         r"|reden)\b",
         r"\bsprache " + W + r"?weg\b", r"\bfinde?t " + W + r"?keine worte\b",
@@ -139,7 +141,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:sieht|sehe|seh) " + W + r"{0,2}doppelt\b",
     ),
     "blutung": _compile(
-        r"\blut(?:et|en) " + W + r"?(?:stark|sehr|viel|ganz doll|doll|wie verrückt|heftig"
+        r"\bblut(?:et|en) " + W + r"?(?:stark|sehr|viel|ganz doll|doll|wie verrückt|heftig"
         r"|ununterbrochen|immer weiter|so)\b",
         r"\bblutet " + W + r"{0,2}(?:am kopf|aus dem|aus der)\b",
         r"\bhört " + W + r"?nicht (?:mehr )?auf (?:zu )?bluten\b",
@@ -157,7 +159,8 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         # "X brennt" is fire unless X is a body part or a light ("die Augen brennen")
         r"(?<!\baugen )(?<!\bauge )(?<!\bhaut )(?<!\bwunde )(?<!\bzunge )(?<!\bhals )(?<!\bmagen )"
         r"(?<!\blicht )(?<!\blampe )(?<!\bsonne )(?<!\bnarbe )(?<!\bfüße )(?<!\bblase )"
-        r"\bbrenn(?:t|en)\b(?! mir| beim| bei | auf der seele| unter)",
+        r"\bbrenn(?:t|en)\b(?! mir| beim| bei | auf der seele| unter)"
+        r"(?!(?: \w+){0,3} (?:augen|haut|wunde|zunge|hals|magen|füße|narbe)\b)",
         r"\b(?:qualm|qualmt|verqualmt|rauch)\b",
         r"\brauchmelder " + W + r"?(?:piept|piepst|geht|losgegangen|schlägt|heult|alarm)",
         r"\briech\w* " + W + r"{0,3}(?:nach )?(?:gas|rauch|verbrannt|verkohlt|brand|qualm)\b",
@@ -398,7 +401,10 @@ def assess(text: str) -> Assessment:
     resolved = any(p.search(folded) for p in RESOLVED)
     hits = [_judge(folded, category, match.start(), match.end(), capped, resolved)
             for category, match, capped in _matches(folded)]
-    return _verdict([hit for hit in hits if hit is not None])
+    judged = [hit for hit in hits if hit is not None]
+    if hits and not judged:
+        return Assessment(NONE, negated=True)
+    return _verdict(judged)
 
 
 def _prepare(text: str) -> str:

@@ -29,7 +29,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.emergency_keywords import _within_one_edit, normalise
+from safety.text import normalise, within_one_edit
 
 FALLBACK_INTENT = "nlu_fallback"
 INTENT_RANKING_KEY = "intent_ranking"
@@ -69,7 +69,7 @@ class Vocabulary:
         if len(word) < MIN_FUZZY_LENGTH:
             return False
         return any(
-            _within_one_edit(word, candidate)
+            within_one_edit(word, candidate)
             for length in (len(word) - 1, len(word), len(word) + 1)
             for candidate in self.by_length.get(length, ())
         ) or self._has_known_part(word)

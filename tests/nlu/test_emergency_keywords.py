@@ -1,90 +1,182 @@
-"""The keyword safety net: danger is recognised even when misspelt; planning questions are not."""
+"""The emergency detector (safety.emergency) and its Rasa component.
+
+Acute danger must be recognised also when misspelt, without umlauts, in dialect or in a
+long message; danger words in a topic question or a past event give the tier "moeglich";
+a negation or a harmless word only changes its own clause. The sentences here are written
+apart from data/nlu, tests/nlu/holdout.yml and benchmarks/data/emergency_eval.yml (the
+leakage test in tests/nlu/test_emergency_leakage.py keeps it so).
+"""
+
+from __future__ import annotations
 
 import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.emergency_keywords import classify, normalise
+from bot.components.emergency_keywords import EmergencyKeywordClassifier
+from bot.components.safety_line import possible_emergency_unanswered
+from safety.emergency import assess
+from safety.text import fold, normalise, within_one_edit
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Hilfe, Papa ist im Treppenhaus gestürzt", "sturz"),
+    ("mein mann is gestürtzt und jammert", "sturz"),
+    ("opa is hingefalln und kommt nich mehr hoch", "sturz"),
+    ("meine Nachbarin liegt vor ihrer Tür auf dem Boden", "sturz"),
+    ("oma ist umjefalln", "sturz"),
+    ("Mein Mann ist hingefallen und der Notrufknopf funktioniert nicht", "sturz"),
+    ("Oma ist gestürzt, das Notrufarmband hat sie nicht an", "sturz"),
+    ("meine frau wacht nicht auf", "bewusstlos"),
+    ("er ist bewustlos", "bewusstlos"),
+    ("die Nachbarin reagiert nicht mehr", "bewusstlos"),
+    ("mein Bruder atmet ganz flach", "atmung"),
+    ("sie kriegt kaum noch Luft", "atmung"),
+    ("es drückt wie ein Stein auf der Brust", "brust"),
+    ("ich glaub mein Vater hat nen Herzinfakt", "brust"),
+    ("sein Gesicht hängt auf einer Seite runter", "schlaganfall"),
+    ("meine Tante spricht auf einmal ganz verwaschen", "schlaganfall"),
+    ("das bein blutet wie verrückt", "blutung"),
+    ("Opa hat sich an einem Bonbon verschluckt und läuft blau an", "ersticken"),
+    ("im Wohnzimmer brennt der Vorhang", "feuer_gas"),
+    ("das ganze Treppenhaus ist voller Qualm", "feuer_gas"),
+    ("bei uns riecht es im Flur nach Gas", "feuer_gas"),
+    ("da steigt einer über den Balkon ein, ich höre Schritte", "gewalt"),
+    ("mein Enkel bedroht mich", "gewalt"),
+    ("Mutter hat eine ganze Packung Schlaftabletten geschluckt", "vergiftung"),
+    ("er hat Spülmittel getrunken", "vergiftung"),
+    ("ich bin unterzuckert und zittere", "zucker"),
+    ("Oma hat hohes Fieber und ist total verwirrt", "verwirrt_fieber"),
+    ("Ich habe Pflegegrad 2 und bin eben im Bad ausgerutscht", "sturz"),
+    ("wir brauchen sofort einen Notarzt", "notruf"),
+])
+def test_acute_danger_is_recognised_by_category(text: str, category: str) -> None:
+    found = assess(text)
+    assert (found.tier, found.kind, found.category) == ("akut", "akut", category)
 
 
 @pytest.mark.parametrize("text", [
-    "Hilfe meine Mutter ist gestürzt",
-    "mein mann is gestürtzt",
-    "oma ist hingefalen und kommt nich hoch",
-    "ich bin gestuerzt",
-    "Er liegt im Bad auf dem Boden",
-    "mein vater bekommt keine luft",
-    "schmerzen in der brust",
-    "ich glaube das ist ein schlaganfal",
-    "SCHLAGANFALL",
-    "sie ist bewusstlos",
-    "es brennt in der küche",
-    "da ist ein einbrecher",
-    "es riecht nach gas",
-    "hilfe!!",
-    "notarzt bitte",
-    "jemand bricht bei mir ein",
-    "Hilfe, da versucht einer die Tür aufzubrechen",
-    "ein mann schlägt mich",
-    "Mama ist die Treppe runtergefallen",
-    "seine lippen werden blau",
-    "er kann plötzlich nicht mehr sprechen",
-    "ich bekomme kaum luft",
-    "mein Opa ist vom Stuhl gekippt",
-    "er ist im Garten zusammengesackt",
-    "sie kann auf einmal die Hand nicht mehr bewegen",
-    "er japst nach Luft",
-    "der Mundwinkel hängt und er spricht undeutlich",
-    "der Adventskranz brennt",
-    "aus dem Toaster kommen Flammen",
-    "im Keller riecht es stark nach Gas",
-    "da ist jemand Fremdes in der Wohnung",
-    "mein Sohn hat mich geschlagen",
-    "ich habe zu viele Tabletten genommen",
-    "die Balkontür ist aufgebrochen",
+    "ich mag nicht mehr leben",
+    "Ich will mich heute Nacht umbringen",
+    "bin so lebensmüde",
+    "mein Vater sagt, er will sich was antun",
+    "meine Schwester sagt, sie bringt sich um",
+    "ich möchte einschlafen und nicht mehr aufwachen",
+    "am besten mache ich Schluss mit allem",
+    "niemand würde mich vermissen",
+    "Ich habe schon Tabletten gesammelt",
+    "für mich hat das Leben keinen Sinn mehr",
 ])
-def test_acute_danger_is_recognised(text: str) -> None:
-    assert classify(text) == "akut"
+def test_suicidal_intent_is_acute_with_telefonseelsorge(text: str) -> None:
+    found = assess(text)
+    assert (found.tier, found.kind) == ("akut", "suizid")
 
 
 @pytest.mark.parametrize("text", [
-    "ich will nicht mehr leben",
-    "Ich möchte mich umbringen",
-    "ich bin lebensmuede",
-    "mein Vater will sich was antun",
-    "es hat alles keinen sinn mehr",
-    "selbstmord",
-    "am liebsten wäre ich tot",
-    "ich will das alles beenden",
-    "ich will nicht mehr weiterleben",
-    "mein Mann sagt, er bringt sich um",
-    "ich will allem ein Ende setzen",
-    "ich habe keine Kraft mehr zu leben",
+    "Woran erkenne ich einen Herzinfarkt?",
+    "Woran erkenne ich einen Schlaganfall?",
+    "Wie kann ich meine Wohnung vor Einbruch sichern?",
+    "Meine Mutter ist vor drei Jahren gestürzt, bekommt sie einen Pflegegrad?",
+    "Mein Vater hatte letztes Jahr einen Schlaganfall, welche Hilfen gibt es?",
+    "Der Rettungswagen war gestern da, jetzt ist alles wieder gut. Wie beantrage ich einen "
+    "Pflegegrad?",
+    "Was mache ich, wenn meine Frau einmal stürzt?",
+    "Ich habe Angst, dass mein Mann im Bad hinfällt",
 ])
-def test_suicidal_thoughts_are_recognised(text: str) -> None:
-    assert classify(text) == "suizid"
+def test_topic_questions_and_past_events_are_possible(text: str) -> None:
+    assert assess(text).tier == "moeglich"
 
 
 @pytest.mark.parametrize("text", [
     "Was kostet ein Hausnotruf?",
-    "notrufknopf für senioren",
-    "Wie kann ich Sturzgefahr in der Wohnung verringern?",
-    "meine Mutter ist letztes Jahr gestürzt, welcher Pflegegrad passt?",
-    "Vollmacht für den Notfall",
-    "Danke für die Hilfe",
-    "Gibt es da Hilfe?",
-    "das hat mir gut gefallen",
-    "Was ist ein Pflegegrad?",
-    "Ich möchte das Gespräch beenden",
+    "Mein Vater läuft gestützt am Stock",
+    "Wir machen am Wochenende ein Lagerfeuer mit den Enkeln",
+    "kein Notfall, ich wollte nur wissen, was ein Hausnotruf kostet",
+    "Der Hausnotruf piept seit heute früh, wen rufe ich an?",
+    "Danke für die Hilfe!",
     "Wann bricht der Winter ein?",
-    "Treppenlift für die Treppe",
-    "Wie kann ich die Vollmacht beenden?",
     "Das Fenster ist gekippt",
-    "Mobiler Notruf mit GPS für Senioren",
-    "Wohnung mit Hausmeister und Notruf",
-    "Ich habe Angst zu fallen und keiner merkt es",
+    "Es ist mir schwer gefallen, darüber zu sprechen",
+    "Mir brennen die Augen vom Lesen",
+    "Meine Mutter ist nicht gestürzt, sie ist nur müde",
+    "Vollmacht für den Notfall",
 ])
-def test_planning_questions_are_not_emergencies(text: str) -> None:
-    assert classify(text) is None
+def test_harmless_messages_are_no_emergency(text: str) -> None:
+    assert assess(text).tier == "keins"
 
 
-def test_normalise_writes_umlauts_out() -> None:
+def test_negation_only_changes_its_own_clause() -> None:
+    assert assess("Er ist nicht bewusstlos").tier == "keins"
+    assert assess("Er ist nicht bewusstlos, aber er blutet stark").tier == "akut"
+    assert assess("kein Notfall").negated
+
+
+def test_a_sign_of_now_keeps_a_past_clause_acute() -> None:
+    assert assess("Sie hatte schon mal einen Schlaganfall").tier == "moeglich"
+    assert assess("Sie hatte gerade eben einen Krampfanfall").tier == "akut"
+
+
+def test_physical_danger_comes_first_when_suicidal_words_are_there_too() -> None:
+    found = assess("Ich habe alle Tabletten auf einmal geschluckt, ich will nicht mehr leben")
+    assert (found.tier, found.kind, found.category) == ("akut", "akut", "vergiftung")
+
+
+def test_text_helpers_fold_umlaut_spellings_and_allow_one_typo() -> None:
     assert normalise("Gestürzt! Straße") == "gestuerzt! strasse"
+    assert fold("Gestürzt") == fold("gestuerzt") == fold("gesturzt")
+    assert within_one_edit("schlaganfal", "schlaganfall")
+    assert not within_one_edit("schlagfall", "schlaganfall")
+
+
+# --- the Rasa component ---------------------------------------------------------------------
+
+def classified(text: str, intent: str, confidence: float = 0.8) -> Message:
+    """A message as the trained classifiers left it, after the emergency component."""
+    guess = {"name": intent, "confidence": confidence}
+    message = Message(data={"text": text, "intent": guess,
+                            "intent_ranking": [guess, {"name": "ask_wohnen", "confidence": 0.1}]})
+    EmergencyKeywordClassifier(EmergencyKeywordClassifier.get_default_config()).process([message])
+    return message
+
+
+def entities(message: Message) -> dict[str, str]:
+    return {e["entity"]: e["value"] for e in message.get("entities") or []}
+
+
+def test_acute_danger_becomes_the_emergency_intent() -> None:
+    message = classified("Mein Mann ist hingefallen und der Notrufknopf funktioniert nicht",
+                         "ask_wohnen")
+    assert message.get("intent")["name"] == "emergency"
+    assert entities(message) == {"emergency_type": "akut", "emergency_tier": "akut"}
+
+
+def test_possible_danger_keeps_the_topic_and_shows_the_tier() -> None:
+    message = classified("Woran erkenne ich einen Schlaganfall?", "emergency")
+    assert message.get("intent")["name"] == "ask_wohnen"  # the best non-emergency guess
+    assert entities(message)["emergency_tier"] == "moeglich"
+
+
+def test_no_emergency_after_kein_notfall_even_if_the_classifier_is_sure() -> None:
+    message = classified("Kein Notfall, ich wollte nur fragen, wo die Wohnberatung ist",
+                         "emergency", confidence=0.99)
+    assert message.get("intent")["name"] == "ask_wohnen"
+    assert "emergency_tier" not in entities(message)
+
+
+def test_a_very_sure_classifier_keeps_an_emergency_the_detector_has_no_words_for() -> None:
+    message = classified("mein Mann ist ganz grau im Gesicht und antwortet nicht", "emergency",
+                         confidence=0.97)
+    assert message.get("intent")["name"] == "emergency"
+
+
+def test_the_safety_line_is_for_the_first_answer_to_the_marked_message_only() -> None:
+    marked = UserUttered("Woran erkenne ich einen Schlaganfall?", {"name": "ask_gesundheit"},
+                         [{"entity": "emergency_tier", "value": "moeglich"},
+                          {"entity": "emergency_type", "value": "akut"}])
+    tracker = DialogueStateTracker.from_events("u", [ActionExecuted("action_listen"), marked])
+    assert possible_emergency_unanswered(tracker) == "akut"
+    tracker.update(BotUttered("So erkennen Sie einen Schlaganfall ..."))
+    assert possible_emergency_unanswered(tracker) is None
+    tracker.update(UserUttered("Und was kostet ein Hausnotruf?", {"name": "ask_wohnen"}))
+    assert possible_emergency_unanswered(tracker) is None
