@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from advisor import auth
+from advisor import offices as office_pages
 from advisor.rasa_api import RasaAPI, RasaError, transcript
 from handoff import service
 from handoff.contact import municipality_names
@@ -508,6 +509,9 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     # (advisors get its German 403 page); its pages send their own, stricter CSP (no script,
     # server-rendered SVG charts, styles from /insight/static only).
     app.blueprint(insight_blueprint(settings, login_url="/login"))
+    # office data, hours and notices (/offices); session, CSRF and templates are the console's
+    app.blueprint(office_pages.create_blueprint(db, requires_login, render))
+    AUDIT_LABELS.update(office_pages.AUDIT_LABELS)
 
     @app.on_response
     async def _baseline_headers(_: Request, reply: HTTPResponse) -> None:
