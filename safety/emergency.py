@@ -69,7 +69,7 @@ def _compile(*patterns: str) -> tuple[re.Pattern[str], ...]:
 
 
 W = r"(?:\w+ )"  # one arbitrary word, for gaps such as "liegt (w){0,3} am Boden"
-END = r"(?=\s*[.,;:!?]|\s*$| und\b| aber\b)"  # the clause ends here
+END = r"(?=\s*[.,;:!?]|\s*$| und\b| aber\b| wenn\b)"  # the clause ends here
 
 # category -> patterns. Each pattern describes a kind of danger, not an example sentence.
 CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -87,6 +87,10 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:komm[est]?|kam|kommen|kriege|krieg|kriegen|bekomme|bekommen) " + W
         + r"{0,3}nicht (?:mehr )?(?:allein |alleine |selbst )?(?:hoch|auf|rauf)\b",
         r"\bkann " + W + r"{0,2}nicht (?:mehr )?(?:allein |alleine |selbst )?aufstehen\b",
+        r"\bkann (?:sich|mich) " + W + r"?nicht (?:mehr )?(?:bewegen|rühren)\b",
+        r"\bfalle " + W + r"?(?:gleich |jetzt )?um\b",
+        r"\b(?:liegt|liege|lag) " + W + r"{0,3}(?:neben dem|vor dem|unterm|unter dem) (?:bett"
+        r"|sofa)\b",
         r"\b(?:treppe|stufen?) " + W + r"{0,3}(?:runter|herunter|hinunter|hinab|gestolpert"
         r"|gefallen)",
         r"\b(?:vom|von der|aus dem) " + W + r"?(?:stuhl|bett|sofa|rollstuhl|leiter|rollator"
@@ -107,6 +111,8 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:krampfanfall|krampft|epileptisch\w*|anfall)\b",
         r"\baugen " + W + r"?verdreht\b", r"\bzuckt " + W + r"{0,3}(?:ganzen körper|am ganzen)",
         r"\bkein(?:en)? (?:puls|herzschlag)\b",
+        r"\blässt sich " + W + r"?nicht (?:mehr )?(?:auf)?wecken\b",
+        r"\bmacht " + W + r"{0,2}augen " + W + r"?nicht (?:mehr )?auf\b",
     ),
     "atmung": _compile(
         r"\b(?:keine|kaum|schlecht|schwer|wenig) (?:\w+ )?luft\b", r"\b(?:atem|luft)not\b",
@@ -145,6 +151,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|ununterbrochen|immer weiter|so)\b",
         r"\bblutet " + W + r"{0,2}(?:am kopf|aus dem|aus der)\b",
         r"\bhört " + W + r"?nicht (?:mehr )?auf (?:zu )?bluten\b",
+        r"\bblut\w* " + W + r"{0,3}hört " + W + r"{0,2}nicht (?:mehr )?auf\b",
         r"\b(?:viel|überall|so viel|eine menge|voller) " + W + r"?blut\b", r"\bblutlache\b",
         r"\b(?:spuckt|spucke|hustet|huste|erbricht|kotzt|erbreche) " + W + r"?blut\b",
         r"\b(?:schwer|stark|schlimm|großflächig) " + W + r"?(?:verbrannt|verbrüht|verletzt)\b",
@@ -163,12 +170,13 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"(?!(?: \w+){0,3} (?:augen|haut|wunde|zunge|hals|magen|füße|narbe)\b)",
         r"\b(?:qualm|qualmt|verqualmt|rauch)\b",
         r"\brauchmelder " + W + r"?(?:piept|piepst|geht|losgegangen|schlägt|heult|alarm)",
-        r"\briech\w* " + W + r"{0,3}(?:nach )?(?:gas|rauch|verbrannt|verkohlt|brand|qualm)\b",
+        r"\b(?:riech|stink)\w* " + W + r"{0,3}(?:nach )?(?:gas|rauch|verbrannt|verkohlt|brand"
+        r"|qualm)\b",
         r"\b(?:gas|brand|rauch)geruch\b", r"\bgasleck\b", r"\bkohlenmonoxid\b",
         r"\bgas " + W + r"{0,2}(?:strömt|tritt aus|leck|ausgetreten)",
     ),
     "gewalt": _compile(
-        r"\beinbrech\w*", r"\beinbruch\b", r"\beingebrochen\b", r"\b(?:aufgebrochen|aufgehebelt)\b",
+        r"\beinbrech\w*", r"\beinzubrechen\b", r"\beinbruch\b", r"\beingebrochen\b", r"\b(?:aufgebrochen|aufgehebelt)\b",
         r"\b(?:bricht|brechen|brecht|brach|brachen) " + W + r"{0,3}(?:bei (?:mir|uns|ihr|ihm)"
         r"|in (?:die|unsere|meine|seine|ihre) wohnung|ins haus) ein\b",
         r"\btür\w* " + W + r"?(?:aufzubrechen|aufbrechen|eingetreten|aufhebeln)",
@@ -177,6 +185,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"(?:wohnung|haus|keller|zimmer|schlafzimmer)\b",
         r"\bjemand " + W + r"{0,3}(?:will|versucht|probiert) " + W + r"{0,2}(?:rein|herein"
         r"|einzudringen|reinzukommen)",
+        r"\bhebel\w* " + W + r"{0,4}(?:tür|fenster)\w* auf\b",
         r"\bmacht sich " + W + r"{0,3}zu schaffen\b", r"\bhöre (?:jemanden|einen|wen|schritte)\b",
         r"\bklettert " + W + r"{0,3}(?:balkon|fenster)",
         r"\b(?:schlägt|schlagen|verprügelt|prügelt|bedroht|bedrohen|würgt|tritt|misshandelt"
@@ -196,7 +205,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
     "vergiftung": _compile(
         r"\b(?:zu viele|alle|ganz viele|sehr viele|viel zu viele|ganze packung|die ganzen"
         r"|doppelt so viele|eine handvoll) "
-        + W + r"{0,3}(?:tabletten|pillen|medikamente|schlaftabletten|tropfen)",
+        + W + r"{0,3}(?:\w*tabletten|\w*pillen|medikamente|tropfen)",
         r"\b(?:tabletten|pillen|medikamente|schlaftabletten)\w* " + W + r"{0,3}(?:auf einmal"
         r"|alle auf einmal)\b",
         r"\b(?:überdosis|überdosiert|vergiftet|vergiftung|giftig\w*)\b",
@@ -256,11 +265,13 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|machen|bereiten)",
         r"\btabletten " + W + r"?(?:gesammelt|gehortet|gebunkert)\b", r"\b(?:sammle|horte"
         r"|sammelt) " + W + r"{0,2}tabletten",
-        r"\b(?:spring|springe|springen|stürze mich|werfe mich) " + W + r"{0,3}(?:vom|von der"
+        r"\b(?:spring|springe|springt|springen|stürze mich|werfe mich) " + W + r"{0,3}(?:vom"
+        r"|von der"
         r"|von einer|aus dem|vor den|vor einen) "
         + W + r"?(?:dach|balkon|fenster|brück\w*|hochhaus|zug|lkw|bus)",
         r"\bvor (?:den|einen) (?:zug|lkw|bus) " + W + r"?(?:werfen|springen|laufen)",
-        r"\b(?:nicht mehr|nie mehr|nie wieder) (?:auf)?wachen\b",
+        r"\b(?:nicht mehr|nie mehr|nie wieder) (?:auf)?wach(?:en|e)\b",
+        r"\b(?:würde|wird) " + W + r"{0,3}(?:niemand|keiner|kein mensch) " + W + r"?vermissen",
         r"\b(?:niemand|keiner|kein mensch) " + W + r"{0,2}(?:würde|wird) " + W + r"{0,2}(?:mich"
         r"|uns) " + W + r"?vermissen",
         r"\bbesser (?:\w+ ){0,2}ohne mich\b",
@@ -273,11 +284,13 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bnotfall\b",
         r"(?<!\bmit )(?<!\bund )(?<!\bmobiler )(?<!\bmobile )(?<!\bmobilen )"
         r"\bnotruf\b(?! ?(?:system|gerät|uhr|armband|knopf|taste))",
+        r"(?<!\bbei der )(?<!\bvon der )"
         r"\b(?:notarzt|krankenwagen|rettungswagen|rtw|rettungsdienst|sanitäter"
         r"|feuerwehr)\b", r"\b112\b",
         r"\b(?:ruf\w*|brauche|hol\w*) " + W + r"{0,2}polizei\b", r"\bpolizei (?:rufen|holen"
         r"|kommen)\b",
-        r"(?:^|[.;:!?] *)(?:bitte )?(?:hilfe+|hilf mir|helft mir|help)(?: bitte)? *(?:[!,.]|$)",
+        r"(?:^|[.;:!?] *)(?:bitte )?(?:(?:hilfe+|hilf mir|helft mir"
+        r"|help) *)+(?:bitte)? *(?:[!,.]|$)",
         r"\b(?:schnell|sofort|dringend) " + W + r"?hilfe\b", r"\bhilfe " + W + r"?(?:schnell"
         r"|sofort)\b",
         r"\bsos\b", r"\bum leben und tod\b",
@@ -325,6 +338,7 @@ NEGATION_WINDOW = 3
 
 # A question about the topic or a harmless setting: never acute.
 TOPIC = _compile(
+    r"\berkenn\w*(?! (?:mich|uns|niemanden|sie|ihn)\b)",
     r"\bwor(?:an|auf) " + W + r"{0,2}erkenn", r"\bwie " + W + r"{0,2}erkenn", r"\berkennt man\b",
     r"\b(?:anzeichen|symptome|warnzeichen|vorzeichen)\b", r"\bzeichen (?:für|eines|einer|von)\b",
     r"\bvorbeug\w*", r"\bvorsorge\b", r"\bschütz\w* " + W + r"{0,4}(?:vor"
@@ -349,7 +363,8 @@ TOPIC = _compile(
 # Something happening now: a past or hypothetical clause stays acute.
 NOW = _compile(
     r"\b(?:gerade|eben|soeben|jetzt|sofort|schnell|dringend|heute|vorhin|momentan|grade)\b",
-    r"\bhilfe\b", r"\bseit (?:einer|zwei|drei|ein paar|einigen|\d+) (?:minuten?|stunden?)\b",
+    r"(?:^|[.,;:!?] *)(?:bitte )?hilfe\b", r"\bhilfe *!",
+    r"\bseit (?:einer|zwei|drei|ein paar|einigen|\d+) (?:minuten?|stunden?)\b",
     r"\b(?:immer noch|noch immer|liegt noch)\b", r"\bkomm\w* " + W + r"{0,3}nicht (?:mehr )?hoch\b",
 )
 # The past: lowers physical danger and suicidal intent alike.
@@ -374,7 +389,8 @@ NOT_NOW = PAST + _compile(
     r"\b(?:wenn|falls|sollte|angenommen|irgendwann|jemals|eventuell)\b",
     r"\b(?:angst|sorge|sorgen|befürchte|fürchte|furcht|panik)\b", r"\b(?:aufpassen|passiert)\b",
     r"\b(?:demenz|dement|alzheimer)\b",
-    r"\b(?:kamin|ofen|grill|lagerfeuer|osterfeuer|kerzen? anzünden|feuerzeug|sauna)\b",
+    r"\b(?:kamin|ofen|grill\w*|lagerfeuer|osterfeuer|kerzen?|feuerzeug|sauna)\b",
+    r"\b(?:mir|ihr|ihm|uns) (?:ist|sind) " + W + r"{0,4}(?:runter|herunter|hin)gefallen\b",
     r"\b(?:pflegegrad|reha|kur|hausarzt|termin|pflegedienst)\b",
 )
 # Somewhere in the message: the danger is over.
