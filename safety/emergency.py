@@ -81,10 +81,10 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:bin|ist|sind|bist) (?:(?!schwer|leicht)\w+ ){0,3}[gj]e?fall?e?n\b",
         r"\b(?:um|weg|zusammen) ?[gj]e(?:kippt|sackt|klappt|brochen)\b",
         r"\b(?:kippt|sackt|klappt|bricht) (?:\w+ )?(?:um|weg|zusammen)" + END,
-        r"\b(?:liegt|liege|lag|liegen|lagen) " + W + r"{0,4}(?:am|auf dem|auf den|im|in der"
+        r"\b(?:liegt|liege|lieg|lag|liegen|lagen) " + W + r"{0,6}(?:am|auf dem|auf den|im|in der"
         r"|vor dem|vorm|unter dem|auf der) "
         + W + r"?(?:boden|fussboden|flur|fliesen|treppe|strasse|gehweg|teppich|erde)\b",
-        r"\b(?:komm[est]?|kam|kommen|kriege|krieg|kriegen|bekomme|bekommen) " + W
+        r"\b(?:komm[est]?|kam|kommen|kann|kriege|krieg|kriegen|bekomme|bekommen) " + W
         + r"{0,3}nicht (?:mehr )?(?:allein |alleine |selbst )?(?:hoch|auf|rauf)\b",
         r"\bkann " + W + r"{0,2}nicht (?:mehr )?(?:allein |alleine |selbst )?aufstehen\b",
         r"\bkann (?:sich|mich) " + W + r"?nicht (?:mehr )?(?:bewegen|rühren)\b",
@@ -116,7 +116,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "atmung": _compile(
         r"\b(?:keine|kaum|schlecht|schwer|wenig) (?:\w+ )?luft\b", r"\b(?:atem|luft)not\b",
-        r"\b(?:atmet|atme|atmen|atmest) " + W + r"?(?:nicht|kaum|schwer|komisch|flach|rasselnd"
+        r"\b(?:atmet|atme|atmen|atmest) " + W + r"{0,3}(?:nicht|kaum|schwer|komisch|flach|rasselnd"
         r"|pfeifend|schlecht)\b",
         r"\bnicht (?:mehr )?(?:richtig )?atmen\b", r"\bröchel", r"\bjapst\b", r"\bjapsen\b",
         r"\bnach luft\b", r"\bluft " + W + r"?(?:weg|bleibt weg"
@@ -127,7 +127,9 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bbrust ?(?:schmerz|enge|druck|stechen)",
         r"\b(?:schmerz\w*|druck|drückt|enge|engegefühl|stechen|sticht|brennen|brennt"
         r"|zieht) " + W + r"{0,5}brust\b",
-        r"\bbrust " + W + r"{0,2}(?:tut|schmerzt|drückt|sticht|brennt|eng|zieht)\b",
+        r"\bbrust " + W + r"{0,3}(?:tut|schmerzt|drückt|sticht|brennt|eng|zieht|zugeschnürt)\b",
+        r"\b(?:tut|tun) " + W + r"{0,3}brust " + W + r"{0,2}weh\b",
+        r"\b(?:schmerz\w*|druck|stechen) " + W + r"{0,4}brust(?:bein|korb)\b",
         r"\bherz ?(?:infarkt|stillstand|attacke|anfall)", r"\bherzrasen\b",
         r"\bherz " + W + r"?(?:rast|rasen|stolpert|setzt aus|tut weh|schmerzt|sticht)\b",
         r"\b(?:zieht|strahlt) " + W + r"{0,3}(?:in den|in die) " + W + r"?(?:arm|kiefer|schulter)",
@@ -150,16 +152,18 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bblut(?:et|en) " + W + r"?(?:stark|sehr|viel|ganz doll|doll|wie verrückt|heftig"
         r"|ununterbrochen|immer weiter|so)\b",
         r"\bblutet " + W + r"{0,2}(?:am kopf|aus dem|aus der)\b",
+        r"\bblut\w* " + W + r"{0,5}(?:ohne pause|immer mehr|es wird mehr|nicht zu stoppen)\b",
         r"\bhört " + W + r"?nicht (?:mehr )?auf (?:zu )?bluten\b",
         r"\bblut\w* " + W + r"{0,3}hört " + W + r"{0,2}nicht (?:mehr )?auf\b",
         r"\b(?:viel|überall|so viel|eine menge|voller) " + W + r"?blut\b", r"\bblutlache\b",
         r"\b(?:spuckt|spucke|hustet|huste|erbricht|kotzt|erbreche) " + W + r"?blut\b",
-        r"\b(?:schwer|stark|schlimm|großflächig) " + W + r"?(?:verbrannt|verbrüht|verletzt)\b",
+        r"\b(?:schwer|stark|schlimm|großflächig) " + W + r"{0,2}(?:verbrannt|verbrüht|verletzt)\b",
         r"\b(?:tiefe|große|klaffende) " + W + r"?(?:wunde|schnittwunde)\b", r"\bplatzwunde\b",
     ),
     "ersticken": _compile(
         r"\berstick\w*", r"\bverschluckt\b",
         r"\b(?:steckt|stecken|hängt) " + W + r"{0,3}(?:im hals|in der kehle|im rachen)",
+        r"\b(?:im hals|in der kehle|im rachen) " + W + r"?stecken",
     ),
     "feuer_gas": _compile(
         r"\bes brennt\b", r"\bfeuer\b", r"\bbrand\b", r"\b(?:in )?flammen\b", r"\blichterloh\b",
@@ -176,10 +180,11 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bgas " + W + r"{0,2}(?:strömt|tritt aus|leck|ausgetreten)",
     ),
     "gewalt": _compile(
-        r"\beinbrech\w*", r"\beinzubrechen\b", r"\beinbruch\b", r"\beingebrochen\b", r"\b(?:aufgebrochen|aufgehebelt)\b",
+        r"\beinbrech\w*", r"\beinzubrechen\b", r"\beinbruch\b", r"\beingebrochen\b",
+        r"\b(?:aufgebrochen|aufgehebelt)\b",
         r"\b(?:bricht|brechen|brecht|brach|brachen) " + W + r"{0,3}(?:bei (?:mir|uns|ihr|ihm)"
         r"|in (?:die|unsere|meine|seine|ihre) wohnung|ins haus) ein\b",
-        r"\btür\w* " + W + r"?(?:aufzubrechen|aufbrechen|eingetreten|aufhebeln)",
+        r"\w*tür\w* " + W + r"?(?:aufzubrechen|aufbrechen|eingetreten|aufhebeln)",
         r"\b(?:fremde?[rnms]?|jemand) " + W + r"{0,3}(?:in|im) (?:der |meiner |unserer |dem "
         r"|meinem |unserem |seiner |ihrer )?"
         r"(?:wohnung|haus|keller|zimmer|schlafzimmer)\b",
@@ -238,16 +243,18 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|seit ein paar stunden) " + W + r"{0,4}(?:verwirrt|durcheinander|wirr)\b",
         r"\b(?:verwirrt|durcheinander|wirr)\b " + W + r"{0,3}(?:plötzlich|auf einmal|seit heute"
         r"|seit vorhin)\b",
-        r"\bwirres zeug\b", r"\bfieber " + W + r"{0,2}(?:über |von |bei )?(?:40|41|42)\b",
+        r"\bwirres zeug\b", r"\b(?:40|41"
+        r"|42) (?:grad )?fieber\b", r"\bfieber " + W + r"{0,2}(?:über |von |bei )?(?:40|41|42)\b",
         r"\berkennt (?:mich|uns|niemanden) " + W + r"?(?:plötzlich|auf einmal) " + W + r"?nicht",
     ),
     SUICIDE_CATEGORY: _compile(
-        r"\bsuizid\w*", r"\bselbstmord\w*", r"\bselbsttötung\w*", r"\blebensmüd\w*",
+        r"\b(?:erschießt|erhängt|tötet|erschieße|erhänge) (?:sich"
+        r"|mich)\b", r"\bsuizid\w*", r"\bselbstmord\w*", r"\bselbsttötung\w*", r"\blebensmüd\w*",
         r"\babschiedsbrief\w*",
         r"\b(?:mich|uns|sich|dich|mir|ihn) " + W + r"{0,2}(?:umbringen|umzubringen|töten"
         r"|erhängen|erschießen|umbring\w*)\b",
         r"\b(?:bring|bringe|bringt|bringen|brachte) " + W + r"?(?:mich|sich|dich"
-        r"|uns) " + W + r"{0,2}um\b",
+        r"|uns) " + W + r"{0,2}um\b(?! (?:den|die|das)\b)",
         r"\b(?:mir|sich|ihm|ihr|dir) " + W + r"?(?:das|dem) leben (?:zu )?nehm",
         r"\bnicht mehr (?:weiter ?)?leben\b", r"\bnicht mehr da sein\b",
         r"\bkeine (?:kraft|lust|freude) mehr (?:zu |zum )?leben\b",
@@ -275,7 +282,8 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:niemand|keiner|kein mensch) " + W + r"{0,2}(?:würde|wird) " + W + r"{0,2}(?:mich"
         r"|uns) " + W + r"?vermissen",
         r"\bbesser (?:\w+ ){0,2}ohne mich\b",
-        r"\b(?:allen|euch|jedem|meinen kindern|der familie) " + W + r"{0,2}(?:nur )?(?:eine "
+        r"\b(?:allen|euch|jedem|für alle|für jeden|meinen kindern"
+        r"|der familie) " + W + r"{0,2}(?:nur )?(?:eine "
         r"|zur )?last\b",
         r"\bwill nicht mehr" + END,
     ),
@@ -329,7 +337,7 @@ COLLOQUIAL = {
 
 # --- clause context -------------------------------------------------------------------------
 
-CLAUSE_BREAK = re.compile(r"[.;:!?\n]+|,(?! *(?:dass|ob|wenn|falls|wie|bevor|nachdem|damit"
+CLAUSE_BREAK = re.compile(r"[.;:!?\n]+|,(?! *(?:dass|ob|wenn|falls|wie|bevor|nachdem|damit|weil"
     r"|sobald)\b)"
                           r"|\b(?:und|aber|doch|sondern|denn|jedoch|trotzdem|oder)\b")
 NEGATORS = {"nicht", "kein", "keine", "keinen", "keiner", "keinem", "nie", "niemals", "weder"}
@@ -338,11 +346,15 @@ NEGATION_WINDOW = 3
 
 # A question about the topic or a harmless setting: never acute.
 TOPIC = _compile(
-    r"\berkenn\w*(?! (?:mich|uns|niemanden|sie|ihn)\b)",
+    r"\berkenn(?:e|st|t|en|bar|ung)?\b(?! (?:mich|uns|niemanden|sie|ihn)\b)",
     r"\bwor(?:an|auf) " + W + r"{0,2}erkenn", r"\bwie " + W + r"{0,2}erkenn", r"\berkennt man\b",
     r"\b(?:anzeichen|symptome|warnzeichen|vorzeichen)\b", r"\bzeichen (?:für|eines|einer|von)\b",
     r"\bvorbeug\w*", r"\bvorsorge\b", r"\bschütz\w* " + W + r"{0,4}(?:vor"
         r"|gegen)\b", r"\bschutz (?:vor|gegen)\b",
+    r"\b(?:schützen|schütze|schützt|sichere|sichert)\b",
+    r"\b(?:patientenverfügung|testament|hospiz\w*|palliativ\w*|sterbebegleitung)\b",
+    r"\b(?:zu hause|zuhause|daheim|in würde) sterben\b", r"\b\w*(?:gruppe|treff|beratung)\b",
+    r"\bwann ist\b", r"\bsoll(?:te)? (?:ich|man) " + W + r"{0,4}(?:immer|jedes mal)\b",
     r"\b(?:sichern|absichern|sicherer machen|verhindern|vermeiden|verhüten|vorsichtsmaßnahmen)\b",
     r"\b(?:kurs|kurse|lehrgang|schulung|lernen|üben|auffrischen)\b",
     r"\bwas (?:tun|tut man|macht man|mache ich|muss ich|muss man|soll ich|sollte ich|sollte man"
@@ -378,6 +390,7 @@ PAST = _compile(
         r"|daheim)\b",
     r"\b(?:nach|seit) (?:dem|einem|ihrem|seinem|meinem|unserem|der|ihrer|seiner|meiner) " + W + r"?"
     r"(?:sturz|schlaganfall|herzinfarkt|unfall|brand|einbruch|operation|krankenhaus\w*)\b",
+    r"\bseit " + W + r"?(?:jahren|monaten|wochen|langem|längerem)\b",
     r"\bim (?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
         r"|dezember)\b",
     r"\b(?:19|20)\d\d\b",
@@ -388,7 +401,12 @@ NOT_NOW = PAST + _compile(
         r"|schon dreimal)\b",
     r"\b(?:wenn|falls|sollte|angenommen|irgendwann|jemals|eventuell)\b",
     r"\b(?:angst|sorge|sorgen|befürchte|fürchte|furcht|panik)\b", r"\b(?:aufpassen|passiert)\b",
-    r"\b(?:demenz|dement|alzheimer)\b",
+    r"\b(?:demenz|dement|alzheimer)\b", r"\bbatterie\w*", r"\b(?:wird|werde|würde) mal\b",
+    r"\b(?:hast|haben) (?:du|sie) (?:mal )?feuer\b", r"\bfeuer geben\b", r"\bbei (?:einem|einer)\b",
+    r"\b(?:arbeitet|arbeite|ist|war|bin) " + W + r"{0,2}(?:bei der|beim|bei) " + W
+    + r"?(?:feuerwehr|rettungsdienst|polizei)",
+    r"\b(?:baum|äste|ast|\w*kurs|aktie\w*|preis\w*|zaun|schrank|regal|vase|flasche|bild)\b",
+    r"\bvor (?:lachen|schreck|freude|wut|neid|müdigkeit)\b",
     r"\b(?:kamin|ofen|grill\w*|lagerfeuer|osterfeuer|kerzen?|feuerzeug|sauna)\b",
     r"\b(?:mir|ihr|ihm|uns) (?:ist|sind) " + W + r"{0,4}(?:runter|herunter|hin)gefallen\b",
     r"\b(?:pflegegrad|reha|kur|hausarzt|termin|pflegedienst)\b",
@@ -399,7 +417,8 @@ RESOLVED = _compile(
         r"|mir|uns) " + W + r"?(?:wieder )?(?:gut|besser)\b",
     r"\b(?:ist|sind) " + W + r"?(?:wieder )?(?:vorbei|aufgestanden|wach|versorgt"
         r"|entlassen)\b", r"\bnichts (?:schlimmes )?passiert\b",
-    r"\bwieder (?:auf den beinen|zu hause|daheim)\b",
+    r"\bwieder (?:auf den beinen|zu hause"
+        r"|daheim)\b", r"\bentlassen\b", r"\bnicht (?:so )?schlimm\b",
 )
 
 
