@@ -212,7 +212,7 @@ class TelegramOutput(OutputChannel):
         access_token: str,
         api_url: str = "https://api.telegram.org",
         button_type: str = "inline",
-        timeout: float = 15.0,
+        timeout: float = 10.0,
     ) -> None:
         self.access_token = access_token
         self.api_url = api_url.rstrip("/")
@@ -220,28 +220,25 @@ class TelegramOutput(OutputChannel):
         self.timeout = timeout
 
     async def call(self, method: str, payload: dict[str, Any]) -> Any:
-        """One Bot API call. A 429 whose `retry_after` is at most MAX_INLINE_WAIT seconds and
-        network errors are retried (at most MAX_ATTEMPTS calls in all); any other failure
-        raises TelegramApiError (status 0: network)."""
+        """One Bot API call. A 429 whose `retry_after` is at most MAX_INLINE_WAIT seconds is
+        waited for and retried (at most MAX_ATTEMPTS calls); any other failure raises
+        TelegramApiError at once (status 0: network), so a turn never stalls on Telegram."""
         url = f"{self.api_url}/bot{self.access_token}/{method}"
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 status, body = await self._post(url, payload)
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                if attempt == MAX_ATTEMPTS:
-                    raise TelegramApiError(f"{method} failed: {error!r}") from error
-                await asyncio.sleep(0.5 * attempt)
-                continue
+                raise TelegramApiError(f"{method} failed: {error!r}") from error
             if isinstance(body, dict) and body.get("ok"):
                 return body.get("result")
             failure = _api_error(method, status, body)
             wait = failure.retry_after
-            if failure.status == 429 and wait is not None and wait <= MAX_INLINE_WAIT \
-                    and attempt < MAX_ATTEMPTS:
-                await asyncio.sleep(wait)
-                continue
-            raise failure
-        raise TelegramApiError(f"{method} failed after {MAX_ATTEMPTS} attempts")  # not reached
+            if failure.status != 429 or wait is None or wait > MAX_INLINE_WAIT \
+                    or attempt >= MAX_ATTEMPTS:
+                raise failure
+            await asyncio.sleep(wait)
+            attempt += 1
 
     async def _post(self, url: str, payload: dict[str, Any]) -> tuple[int, Any]:
         async with (
