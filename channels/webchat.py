@@ -36,6 +36,11 @@ from quartierslotse.settings import get_settings
 logger = logging.getLogger(__name__)
 
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# The widget's id is public-facing; Rasa, the outbox, tickets and statistics know the
+# conversation as "webchat:<id>". So no id of another channel (REST, Telegram chat ids) can be
+# read, continued or deleted through the web chat, and the REST channel refuses this prefix.
+CONVERSATION_PREFIX = "webchat:"
+_SURROGATES = re.compile("[\ud800-\udfff]")
 MAX_MESSAGE_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (BIGINT) can compare with
 MAX_MESSAGE_LENGTH = 4000
 
@@ -61,6 +66,11 @@ def _error(text: str, status: int = 400) -> HTTPResponse:
 def _valid_sender(sender: Any) -> TypeGuard[str]:
     # fullmatch: "$" alone would also accept a trailing newline
     return isinstance(sender, str) and SENDER_PATTERN.fullmatch(sender) is not None
+
+
+def conversation_id(sender: str) -> str:
+    """The conversation id in Rasa and every store for the widget's id `sender`."""
+    return CONVERSATION_PREFIX + sender
 
 
 @contextlib.asynccontextmanager
@@ -170,12 +180,14 @@ class WebchatInput(InputChannel):
                 text = text[:MAX_MESSAGE_LENGTH]
             if not isinstance(metadata, dict):
                 return _error("Feld 'metadata' muss ein Objekt sein.")
-            text = text.strip()
+            # a lone surrogate ("\ud800") cannot be stored as UTF-8: drop it, do not fail
+            text = _SURROGATES.sub("", text).strip()
+            conversation = conversation_id(sender)
             output = OutboxOutput(self.outbox)
             guard = self._guard()
             if guard is not None:
                 agent = getattr(request.app.ctx, "agent", None)
-                admission = await guard.admit(request, sender, text,
+                admission = await guard.admit(request, conversation, text,
                                               tracker_store=getattr(agent, "tracker_store", None))
                 if not admission.allowed:
                     headers = ({"Retry-After": str(admission.retry_after)}
@@ -184,18 +196,18 @@ class WebchatInput(InputChannel):
                                          headers=headers)
                 shown = text
                 if admission.guard is not None and admission.guard.is_button_payload:
-                    shown = await asyncio.to_thread(self.outbox.button_title_sync, sender,
+                    shown = await asyncio.to_thread(self.outbox.button_title_sync, conversation,
                                                     text) or text
-                await self.outbox.append(sender, "user", shown)
+                await self.outbox.append(conversation, "user", shown)
                 for notice in admission.notices:
-                    await output.send_response(sender, {"text": notice, "role": "system"})
+                    await output.send_response(conversation, {"text": notice, "role": "system"})
                 text = admission.text
                 if not text:
                     return response.json({"messages": output.messages})
             else:
-                await self.outbox.append(sender, "user", text)
+                await self.outbox.append(conversation, "user", text)
             await on_new_message(UserMessage(
-                text, output, sender, input_channel=self.name(), metadata=metadata,
+                text, output, conversation, input_channel=self.name(), metadata=metadata,
             ))
             return response.json({"messages": output.messages})
 
@@ -217,7 +229,8 @@ class WebchatInput(InputChannel):
                 timeout = self.poll_seconds
             if timeout != timeout:  # NaN
                 timeout = self.poll_seconds
-            found = await self.outbox.wait_after(sender, after, max(timeout, 0.0))
+            found = await self.outbox.wait_after(conversation_id(sender), after,
+                                                 max(timeout, 0.0))
             return response.json({"messages": found})
 
         @bp.route("/history", methods=["GET"])
@@ -225,7 +238,8 @@ class WebchatInput(InputChannel):
             sender = request.args.get("sender", "")
             if not _valid_sender(sender):
                 return _error("Parameter 'sender' fehlt oder ist ungültig.")
-            return response.json({"messages": await self.outbox.after(sender, 0)})
+            return response.json(
+                {"messages": await self.outbox.after(conversation_id(sender), 0)})
 
         @bp.route("/conversation", methods=["DELETE"])
         async def delete(request: Request) -> HTTPResponse:
@@ -236,14 +250,15 @@ class WebchatInput(InputChannel):
             if guard is not None:
                 from security.channel_guard import client_ip
 
-                rate = await guard.check_rate(sender, client_ip(request, guard.trusted_proxies))
+                rate = await guard.check_rate(conversation_id(sender),
+                                              client_ip(request, guard.trusted_proxies))
                 if not rate.allowed:
                     headers = {"Retry-After": str(rate.retry_after)} if rate.retry_after else {}
                     return response.json({"error": DELETE_RATE_LIMITED, "code": "rate_limited"},
                                          status=429, headers=headers)
             try:
-                async with _conversation_lock(request, sender):
-                    await asyncio.to_thread(self._delete_conversation, sender)
+                async with _conversation_lock(request, conversation_id(sender)):
+                    await asyncio.to_thread(self._delete_conversation, conversation_id(sender))
             except Exception as exc:  # never crash
                 # only the type: database errors quote their parameters, and the sender id
                 # is the user's secret

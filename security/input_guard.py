@@ -36,7 +36,7 @@ _KEEP = {"\n", "\t"}
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SENDER_OK = re.compile(r"^[A-Za-z0-9_.:@-]{1,%d}$" % MAX_SENDER_CHARS)
+_SENDER_OK = re.compile(rf"^[A-Za-z0-9_.:@-]{{1,{MAX_SENDER_CHARS}}}$")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,13 @@ class GuardResult:
         if self.empty:
             notes.append(EMPTY_NOTICE)
         return notes
+
+
+def precut(text: str, max_chars: int) -> str:
+    """The part of a raw message that is worth normalising: a few times the limit (NFKC and
+    dropped invisible characters may shorten it). Everything after it is cut anyway, so a
+    1 MB message costs no more CPU than a 4,000-character one."""
+    return text[:max(4 * max_chars, 4096)] if max_chars > 0 else text
 
 
 def normalise(text: Any) -> str:
@@ -104,23 +111,27 @@ def guard_text(
     `offered_payloads`: the button payloads the bot offered in this conversation.
     """
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
+    full_length = len(raw)
+    raw = precut(raw, max_chars)
     offered = {p for p in (_clean_payload(p) for p in offered_payloads) if p}
     # an exact button payload of ours is passed unchanged (compare before normalising, so a
     # look-alike built from other code points never matches)
     if raw.strip() in offered and raw.strip().startswith(INTENT_PREFIX):
-        return GuardResult(raw.strip(), is_button_payload=True, original_length=len(raw))
+        return GuardResult(raw.strip(), is_button_payload=True, original_length=full_length)
     cleaned = normalise(raw)
     neutralised = False
     if cleaned.startswith(INTENT_PREFIX):
         if cleaned in offered:
-            return GuardResult(cleaned, is_button_payload=True, original_length=len(raw))
+            return GuardResult(cleaned, is_button_payload=True, original_length=full_length)
         cleaned = cleaned.lstrip(INTENT_PREFIX + " \n")
         neutralised = True
     cleaned, truncated = truncate(cleaned, max_chars)
+    truncated = truncated or (full_length > len(raw) and bool(cleaned))
     # truncation or stripping may expose a new leading slash: never hand one over
-    cleaned = cleaned.lstrip(INTENT_PREFIX + " \n") if cleaned.startswith(INTENT_PREFIX) else cleaned
+    if cleaned.startswith(INTENT_PREFIX):
+        cleaned = cleaned.lstrip(INTENT_PREFIX + " \n")
     return GuardResult(
-        cleaned, truncated=truncated, neutralised=neutralised, original_length=len(raw)
+        cleaned, truncated=truncated, neutralised=neutralised, original_length=full_length
     )
 
 
@@ -185,7 +196,8 @@ async def guard_for_tracker(
     """
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
     offered: set[str] = set(entry_payloads)
-    looks_like_command = normalise(raw).startswith(INTENT_PREFIX) or raw.strip().startswith(
+    head = precut(raw, max_chars)
+    looks_like_command = normalise(head).startswith(INTENT_PREFIX) or head.strip().startswith(
         INTENT_PREFIX)
     if looks_like_command and raw.strip() not in offered:
         offered |= await offered_payloads(tracker_store, sender_id)

@@ -12,7 +12,13 @@ import pytest
 import requests
 
 from channels.outbox import Outbox
-from channels.webchat import DELETE_FAILED, DELETE_RATE_LIMITED, OutboxOutput, WebchatInput
+from channels.webchat import (
+    DELETE_FAILED,
+    DELETE_RATE_LIMITED,
+    OutboxOutput,
+    WebchatInput,
+    conversation_id,
+)
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -98,7 +104,7 @@ async def test_delete_holds_rasas_conversation_lock_and_is_rate_limited(channel)
     reply = await delete(_delete_request(sender, agent))
     assert reply.status == 200 and reply.body == b'{"deleted":true}'
     assert seen == [True]  # deleted while holding the lock a running turn holds as well
-    assert lock_store.get_lock(sender) is None  # released afterwards
+    assert lock_store.get_lock(conversation_id(sender)) is None  # released afterwards
     assert (await delete(_delete_request(sender))).status == 200
     limited = await delete(_delete_request(sender))
     assert limited.status == 429 and json.loads(limited.body)["error"] == DELETE_RATE_LIMITED
@@ -170,7 +176,7 @@ def test_bot_event_through_http_api_reaches_the_widget(bot_stack) -> None:
                           timeout=60).json()["messages"]
     after = first[-1]["id"]
     response = requests.post(
-        f"{bot_stack.rasa_url}/conversations/{sender}/tracker/events",
+        f"{bot_stack.rasa_url}/conversations/{conversation_id(sender)}/tracker/events",
         params={"output_channel": "webchat", "execute_side_effects": "true",
                 "token": bot_stack.rasa_token},
         json={"event": "bot", "text": "Hier ist Frau Schneider.", "metadata": {"role": "advisor"}},
@@ -183,7 +189,7 @@ def test_bot_event_through_http_api_reaches_the_widget(bot_stack) -> None:
 
 
 def _user_events(bot_stack, sender: str) -> list[dict]:
-    tracker = requests.get(f"{bot_stack.rasa_url}/conversations/{sender}/tracker",
+    tracker = requests.get(f"{bot_stack.rasa_url}/conversations/{conversation_id(sender)}/tracker",
                            params={"token": bot_stack.rasa_token}, timeout=30)
     assert tracker.status_code == 200, tracker.text[:300]
     return [e for e in tracker.json().get("events") or [] if e.get("event") == "user"]

@@ -8,6 +8,7 @@ import re
 import pytest
 import requests
 
+from channels.webchat import conversation_id
 from handoff import service as handoff
 from quartierslotse.settings import Settings
 from tests.security.support import console_base, make_advisor
@@ -79,7 +80,7 @@ def test_widget_renders_hostile_text_inert(page, demo_site: str, bot_stack: Sett
     page.get_by_role("button", name="Einverstanden – Chat beginnen").click()
     page.get_by_label("Ihre Frage").wait_for(timeout=TIMEOUT)
     sender = page.evaluate("() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]")
-    shared["sender"] = sender
+    shared["sender"] = conversation_id(sender)  # the id the console and Rasa know
 
     field = page.get_by_label("Ihre Frage")
     for payload in PAYLOADS:
