@@ -45,6 +45,8 @@ from handoff.models import (
 from insight.web import ADMIN_ROLES as INSIGHT_ROLES
 from insight.web import create_blueprint as insight_blueprint
 from quartierslotse.settings import Settings, get_settings
+from security.channel_guard import client_ip, parse_networks
+from security.rate_limit import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "ql_console"
@@ -71,6 +73,8 @@ AUDIT_LABELS = {
     "konto_angelegt": "Konto angelegt", "passwort_gesetzt": "Passwort gesetzt",
     "rolle_gesetzt": "Rolle geändert",
     "angemeldet": "Angemeldet", "anmeldung_fehlgeschlagen": "Anmeldung fehlgeschlagen",
+    "anmeldung_gesperrt": "Anmeldung abgewiesen (Benutzername gesperrt)",
+    "anmeldung_ip_gesperrt": "Anmeldung abgewiesen (zu viele Versuche von einer Adresse)",
     "dienst_beginn": "Dienst begonnen", "dienst_ende": "Dienst beendet",
     "ticket_erstellt": "Anfrage eingereiht", "prioritaet_erhoeht": "Dringlichkeit erhöht",
     "uebernommen": "Gespräch übernommen", "antwort": "Antwort gesendet", "notiz": "Notiz",
@@ -183,11 +187,20 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
             loopback = False
         return request.scheme == "https" or not loopback
 
+    trusted_proxies = parse_networks(settings.trusted_proxies)
+    login_throttle = LoginThrottle(settings, "console-login")
+
     def same_origin(request: Request) -> bool:
         origin = request.headers.get("origin") or request.headers.get("referer")
         if not origin or origin == "null":
             return origin is None
-        return urlsplit(origin).netloc == request.host
+        # security: scheme and host (an http:// page must not post to the https:// console);
+        # behind a trusted TLS proxy the scheme is the one it forwards
+        scheme = request.scheme
+        if trusted_proxies and client_ip(request, trusted_proxies) != request.ip:
+            scheme = request.headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+        parts = urlsplit(origin)
+        return parts.scheme == scheme and parts.netloc == request.host
 
     def requires_login(api: bool = False):  # type: ignore[no-untyped-def]
         def decorator(handler):  # type: ignore[no-untyped-def]
@@ -229,15 +242,16 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
         form = request.form or {}
         username = (form.get("username") or "").strip()
         password = form.get("password") or ""
-        result = await db_call(auth.login, db, username, password,
-                               max_failures=settings.login_max_failures,
-                               lockout_seconds=settings.login_lockout_seconds)
-        if result is None:
-            return render("login.html", 401, username=username,
-                          error="Benutzername oder Passwort ist falsch. Bitte versuchen Sie es "
-                                "noch einmal. Nach mehreren Fehlversuchen ist die Anmeldung "
-                                "für einige Minuten gesperrt.")
-        token, _ = result
+        # security: constant-time check, lock-out per user name, throttle per IP (auth.py)
+        outcome = await db_call(auth.attempt, db, username, password,
+                                ip=client_ip(request, trusted_proxies), throttle=login_throttle,
+                                max_failures=settings.login_max_failures,
+                                lockout_seconds=settings.login_lockout_seconds)
+        if not outcome.ok:
+            status = 429 if outcome.locked_until or outcome.ip_blocked_seconds else 401
+            return render("login.html", status, username=username,
+                          error=auth.refusal_message(outcome, local_time))
+        token = outcome.token
         reply = response.redirect("/")
         reply.cookies[COOKIE] = token
         cookie = reply.cookies[COOKIE]

@@ -1,5 +1,6 @@
 """Passwords (scrypt), console sessions and the log-in lock-out, all in the database so the
-console can run as several instances."""
+console can run as several instances; the per-IP throttle is shared through Redis when
+`QL_REDIS_URL` is set (security/rate_limit.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from handoff.db import session_scope
 from handoff.models import (
@@ -22,6 +25,7 @@ from handoff.models import (
     utcnow,
 )
 from handoff.service import audit, ensure_schema
+from security.rate_limit import client_key
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_LIFETIME = timedelta(hours=10)
@@ -32,7 +36,8 @@ def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
                             dklen=32)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    encoded = [base64.b64encode(part).decode() for part in (salt, digest)]
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encoded[0]}${encoded[1]}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -109,40 +114,106 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def is_locked_out(url: str, username: str, max_failures: int, lockout_seconds: int) -> bool:
+def _recent_failures(session, username: str, lockout_seconds: int) -> list:  # type: ignore[no-untyped-def]
+    return list(session.scalars(
+        select(AuditEntry.at).where(
+            AuditEntry.action == "anmeldung_fehlgeschlagen",
+            AuditEntry.detail == username[:64],
+            AuditEntry.at >= utcnow() - timedelta(seconds=lockout_seconds),
+        ).order_by(AuditEntry.at.desc())
+    ))
+
+
+def locked_until(url: str, username: str, max_failures: int,
+                 lockout_seconds: int) -> datetime | None:
+    """When the lock-out of `username` ends (UTC), or None if it is not locked. The lock
+    holds while `max_failures` failures lie within `lockout_seconds`; it applies to any name,
+    existing or not, so the answer reveals nothing about which accounts exist."""
     with session_scope(url) as session:
-        failures = session.scalar(
-            select(func.count(AuditEntry.id)).where(
-                AuditEntry.action == "anmeldung_fehlgeschlagen",
-                AuditEntry.detail == username[:64],
-                AuditEntry.at >= utcnow() - timedelta(seconds=lockout_seconds),
-            )
-        )
-    return int(failures or 0) >= max_failures
-
-
-def login(url: str, username: str, password: str, *, max_failures: int = 5,
-          lockout_seconds: int = 900) -> tuple[str, Advisor] | None:
-    """Returns (session token, advisor) or None. Failed attempts go to the audit log and lock
-    the user name for a while after `max_failures`."""
-    ensure_schema(url)
-    if is_locked_out(url, username, max_failures, lockout_seconds):
+        failures = _recent_failures(session, username, lockout_seconds)
+    if max_failures <= 0 or len(failures) < max_failures:
         return None
+    return failures[max_failures - 1] + timedelta(seconds=lockout_seconds)
+
+
+def is_locked_out(url: str, username: str, max_failures: int, lockout_seconds: int) -> bool:
+    return locked_until(url, username, max_failures, lockout_seconds) is not None
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    token: str = ""
+    advisor: Advisor | None = None
+    locked_until: datetime | None = None  # UTC; the account (user name) is locked
+    ip_blocked_seconds: int = 0  # this address tried too many times
+
+    @property
+    def ok(self) -> bool:
+        return self.advisor is not None
+
+
+def attempt(url: str, username: str, password: str, *, ip: str = "", throttle: Any = None,
+            max_failures: int = 5, lockout_seconds: int = 900) -> LoginOutcome:
+    """One log-in attempt. Every path verifies the password against a scrypt hash (the
+    account's, or a dummy one for unknown or locked names), so the time taken does not tell
+    which user names exist. `throttle` (security.rate_limit.LoginThrottle) limits failures
+    per IP address across user names (password spraying); per user name the audit log
+    counts them. Refusals are written to the audit log."""
+    ensure_schema(url)
+    until = locked_until(url, username, max_failures, lockout_seconds)
+    by_ip = throttle.by_ip.peek(ip) if throttle is not None and ip else None
     with session_scope(url) as session:
         advisor = session.scalar(select(Advisor).where(Advisor.username == username))
-        # verify against a dummy hash for unknown users, so timing does not reveal names
         stored = advisor.password_hash if advisor else _DUMMY_HASH
-        if advisor is None or not advisor.active or not verify_password(password, stored):
-            audit(session, "unbekannt", advisor.municipality if advisor else "",
-                  "anmeldung_fehlgeschlagen", detail=username[:64])
-            return None
+        verified = verify_password(password, stored)  # always, whatever the outcome
+        municipality = advisor.municipality if advisor else ""
+        if by_ip is not None and not by_ip.allowed:
+            audit(session, "unbekannt", municipality, "anmeldung_ip_gesperrt",
+                  detail=f"{username[:64]} (Adresse {client_key(ip)[:12]})")
+            return LoginOutcome(ip_blocked_seconds=by_ip.retry_after)
+        if until is not None:
+            audit(session, "unbekannt", municipality, "anmeldung_gesperrt", detail=username[:64])
+            return LoginOutcome(locked_until=until)
+        if advisor is None or not advisor.active or not verified:
+            audit(session, "unbekannt", municipality, "anmeldung_fehlgeschlagen",
+                  detail=username[:64])
+            if throttle is not None and ip:
+                throttle.by_ip.hit(ip)
+            return LoginOutcome()
         token = secrets.token_urlsafe(32)
         session.add(ConsoleSession(token_hash=_token_hash(token), advisor_id=advisor.id,
                                    csrf_token=secrets.token_urlsafe(24),
                                    expires_at=utcnow() + SESSION_LIFETIME))
         advisor.last_seen = utcnow()
         audit(session, advisor.username, advisor.municipality, "angemeldet")
-        return token, advisor
+        return LoginOutcome(token=token, advisor=advisor)
+
+
+WRONG_CREDENTIALS = ("Benutzername oder Passwort ist falsch. Bitte versuchen Sie es noch einmal. "
+                     "Nach mehreren Fehlversuchen wird die Anmeldung für einige Minuten "
+                     "gesperrt.")
+ACCOUNT_LOCKED = ("Die Anmeldung mit diesem Benutzernamen ist nach mehreren Fehlversuchen "
+                  "gesperrt – bis {until} Uhr. Danach können Sie sich wieder anmelden. Haben "
+                  "Sie Ihr Passwort vergessen? Dann wenden Sie sich bitte an Ihre Verwaltung.")
+ADDRESS_BLOCKED = ("Von Ihrem Netzwerk aus gab es zu viele fehlgeschlagene Anmeldeversuche. "
+                   "Bitte warten Sie {minutes} Minuten und versuchen Sie es dann erneut.")
+
+
+def refusal_message(outcome: LoginOutcome, local_time: Any) -> str:
+    """German text for the log-in page; `local_time` formats a UTC datetime locally."""
+    if outcome.ip_blocked_seconds:
+        return ADDRESS_BLOCKED.format(minutes=max(1, -(-outcome.ip_blocked_seconds // 60)))
+    if outcome.locked_until is not None:
+        return ACCOUNT_LOCKED.format(until=local_time(outcome.locked_until)[-5:])
+    return WRONG_CREDENTIALS
+
+
+def login(url: str, username: str, password: str, *, max_failures: int = 5,
+          lockout_seconds: int = 900) -> tuple[str, Advisor] | None:
+    """Returns (session token, advisor) or None (see `attempt`)."""
+    outcome = attempt(url, username, password, max_failures=max_failures,
+                      lockout_seconds=lockout_seconds)
+    return (outcome.token, outcome.advisor) if outcome.advisor is not None else None
 
 
 def session_for(url: str, token: str) -> tuple[ConsoleSession, Advisor] | None:
@@ -164,7 +235,8 @@ def session_for(url: str, token: str) -> tuple[ConsoleSession, Advisor] | None:
 
 def logout(url: str, token: str) -> None:
     with session_scope(url) as session:
-        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+        session.execute(delete(ConsoleSession).where(
+            ConsoleSession.token_hash == _token_hash(token)))
 
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
