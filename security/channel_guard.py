@@ -87,13 +87,6 @@ def client_ip(request: Any, trusted_proxies: list[ipaddress._BaseNetwork]) -> st
     return hops[0] if hops else remote
 
 
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 def _in(address: str, networks: list[ipaddress._BaseNetwork]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -119,11 +112,8 @@ class ChannelGuard:
 
     async def check_rate(self, sender: str, ip: str = "") -> Admission:
         """Rate limits only (for channels that guard text themselves)."""
-        # A loopback client without a configured proxy is the local machine itself (tests,
-        # `make run`): it is limited per conversation only. Behind a reverse proxy set
-        # QL_TRUSTED_PROXIES, otherwise all users share the proxy's address and its limit.
-        if not self.trusted_proxies and _is_loopback(ip):
-            ip = ""
+        # security: without QL_TRUSTED_PROXIES the direct peer is the client, loopback
+        # included (a local reverse proxy must be listed there, see docs/security.md)
         for limiter, key in ((self.per_ip, ip), (self.per_sender, sender)):
             if not key:
                 continue

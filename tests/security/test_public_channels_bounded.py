@@ -107,3 +107,24 @@ async def test_webchat_ids_live_in_their_own_namespace(webchat) -> None:  # type
     assert received[0].sender_id == "webchat:rest-conversation-1"
     history = await channel.outbox.after(conversation_id("rest-conversation-1"), 0)
     assert "geheim" not in [m["text"] for m in history]
+
+
+async def test_150_conversations_from_one_loopback_address_are_limited() -> None:
+    """No trusted proxy configured: the direct peer is the client, 127.0.0.1 included."""
+    settings = SimpleNamespace(rate_limit_messages=20, rate_limit_per_ip=120,
+                               rate_limit_window_seconds=60, redis_url="", trusted_proxies="",
+                               max_message_chars=1000)
+    guard = ChannelGuard(settings, f"webchat-ip-{uuid.uuid4().hex}")
+    statuses = [(await guard.admit(_request({}, ip="127.0.0.1"), f"conv-{n}", "Hallo",
+                                   offered_payloads=())).status for n in range(150)]
+    assert statuses[:120] == [200] * 120 and set(statuses[120:]) == {429}
+    # behind a configured proxy the forwarded client address counts instead
+    proxied = ChannelGuard(SimpleNamespace(**{**vars(settings), "trusted_proxies": "127.0.0.1"}),
+                           f"webchat-proxy-{uuid.uuid4().hex}")
+    request = _request({}, ip="127.0.0.1")
+    request.headers = {"x-forwarded-for": "198.51.100.20"}
+    for n in range(120):
+        assert (await proxied.admit(request, f"p-{n}", "Hallo", offered_payloads=())).allowed
+    other = _request({}, ip="127.0.0.1")
+    other.headers = {"x-forwarded-for": "198.51.100.21"}
+    assert (await proxied.admit(other, "p-x", "Hallo", offered_payloads=())).allowed
