@@ -28,8 +28,10 @@
     const baseTitle = document.title;
     const badge = el("span", "0", "waiting-badge");
     badge.hidden = true;
-    badge.setAttribute("aria-label", "wartende Personen");
-    heading.append(" ", badge);
+    badge.title = "wartende Personen";
+    const dutyCount = heading.querySelector("#duty-count");
+    heading.insertBefore(badge, dutyCount);  // "Warteschlange (3) · im Dienst: 1"
+    heading.insertBefore(document.createTextNode(" "), dutyCount);
 
     const urgentLine = el("p", "", "urgent-line");
     urgentLine.hidden = true;
