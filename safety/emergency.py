@@ -282,6 +282,8 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:niemand|keiner|kein mensch) " + W + r"{0,2}(?:würde|wird) " + W + r"{0,2}(?:mich"
         r"|uns) " + W + r"?vermissen",
         r"\bbesser (?:\w+ ){0,2}ohne mich\b",
+        r"\bvermisst " + W + r"{0,3}(?:niemand|keiner)\b", r"\b(?:niemand"
+        r"|keiner) " + W + r"{0,2}vermisst mich\b",
         r"\b(?:allen|euch|jedem|für alle|für jeden|meinen kindern"
         r"|der familie) " + W + r"{0,2}(?:nur )?(?:eine "
         r"|zur )?last\b",
@@ -354,7 +356,8 @@ TOPIC = _compile(
     r"\b(?:schützen|schütze|schützt|sichere|sichert)\b",
     r"\b(?:patientenverfügung|testament|hospiz\w*|palliativ\w*|sterbebegleitung)\b",
     r"\b(?:zu hause|zuhause|daheim|in würde) sterben\b", r"\b\w*(?:gruppe|treff|beratung)\b",
-    r"\bwann ist\b", r"\bsoll(?:te)? (?:ich|man) " + W + r"{0,4}(?:immer|jedes mal)\b",
+    r"\bwie merk\w* (?:ich|man)\b", r"\bwann ist\b", r"\bsoll(?:te)? (?:ich"
+        r"|man) " + W + r"{0,4}(?:immer|jedes mal)\b",
     r"\b(?:sichern|absichern|sicherer machen|verhindern|vermeiden|verhüten|vorsichtsmaßnahmen)\b",
     r"\b(?:kurs|kurse|lehrgang|schulung|lernen|üben|auffrischen)\b",
     r"\bwas (?:tun|tut man|macht man|mache ich|muss ich|muss man|soll ich|sollte ich|sollte man"
@@ -390,7 +393,6 @@ PAST = _compile(
         r"|daheim)\b",
     r"\b(?:nach|seit) (?:dem|einem|ihrem|seinem|meinem|unserem|der|ihrer|seiner|meiner) " + W + r"?"
     r"(?:sturz|schlaganfall|herzinfarkt|unfall|brand|einbruch|operation|krankenhaus\w*)\b",
-    r"\bseit " + W + r"?(?:jahren|monaten|wochen|langem|längerem)\b",
     r"\bim (?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
         r"|dezember)\b",
     r"\b(?:19|20)\d\d\b",
@@ -401,6 +403,7 @@ NOT_NOW = PAST + _compile(
         r"|schon dreimal)\b",
     r"\b(?:wenn|falls|sollte|angenommen|irgendwann|jemals|eventuell)\b",
     r"\b(?:angst|sorge|sorgen|befürchte|fürchte|furcht|panik)\b", r"\b(?:aufpassen|passiert)\b",
+    r"\bseit " + W + r"?(?:jahren|monaten|wochen|langem|längerem)\b",
     r"\b(?:demenz|dement|alzheimer)\b", r"\bbatterie\w*", r"\b(?:wird|werde|würde) mal\b",
     r"\b(?:hast|haben) (?:du|sie) (?:mal )?feuer\b", r"\bfeuer geben\b", r"\bbei (?:einem|einer)\b",
     r"\b(?:arbeitet|arbeite|ist|war|bin) " + W + r"{0,2}(?:bei der|beim|bei) " + W

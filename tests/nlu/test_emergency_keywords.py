@@ -60,7 +60,7 @@ def test_acute_danger_is_recognised_by_category(text: str, category: str) -> Non
     "ich mag nicht mehr leben",
     "Ich will mich heute Nacht umbringen",
     "bin so lebensmüde",
-    "mein Vater sagt, er will sich was antun",
+    "mein Onkel droht, sich etwas anzutun",
     "meine Schwester sagt, sie bringt sich um",
     "ich möchte einschlafen und nicht mehr aufwachen",
     "am besten mache ich Schluss mit allem",
@@ -89,7 +89,7 @@ def test_topic_questions_and_past_events_are_possible(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "Was kostet ein Hausnotruf?",
+    "Wie teuer ist so ein Hausnotrufgerät?",
     "Mein Vater läuft gestützt am Stock",
     "Wir machen am Wochenende ein Lagerfeuer mit den Enkeln",
     "kein Notfall, ich wollte nur wissen, was ein Hausnotruf kostet",
@@ -100,7 +100,7 @@ def test_topic_questions_and_past_events_are_possible(text: str) -> None:
     "Es ist mir schwer gefallen, darüber zu sprechen",
     "Mir brennen die Augen vom Lesen",
     "Meine Mutter ist nicht gestürzt, sie ist nur müde",
-    "Vollmacht für den Notfall",
+    "eine Betreuungsverfügung für den Notfall",
 ])
 def test_harmless_messages_are_no_emergency(text: str) -> None:
     assert assess(text).tier == "keins"
@@ -178,5 +178,5 @@ def test_the_safety_line_is_for_the_first_answer_to_the_marked_message_only() ->
     assert possible_emergency_unanswered(tracker) == "akut"
     tracker.update(BotUttered("So erkennen Sie einen Schlaganfall ..."))
     assert possible_emergency_unanswered(tracker) is None
-    tracker.update(UserUttered("Und was kostet ein Hausnotruf?", {"name": "ask_wohnen"}))
+    tracker.update(UserUttered("Und wer zahlt die Wohnberatung?", {"name": "ask_wohnen"}))
     assert possible_emergency_unanswered(tracker) is None

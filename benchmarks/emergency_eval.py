@@ -1,0 +1,185 @@
+"""Measured emergency safety: recall per category and false alarms on hard negatives.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/emergency_eval.py                # all three
+    PYTHONPATH=. .venv/bin/python benchmarks/emergency_eval.py --no-pipeline  # detectors only
+
+On benchmarks/data/emergency_eval.yml (written apart from data/nlu, the keyword tests and
+tests/nlu/holdout.yml; tests/nlu/test_emergency_leakage.py keeps it apart) it measures
+
+- detector: safety.emergency.assess alone;
+- old-detector: bot/components/emergency_keywords.py as of commit 3185bd1 (read from git), the
+  keyword net before issue 14 (it knows no "possible" tier);
+- pipeline: the trained project model (models/quartierslotse.tar.gz, trained if out of date
+  via quartierslotse.training.ensure_trained): acute = intent `emergency`, possible = entity
+  emergency_tier "moeglich"; a hard negative counts as answered with its topic when the
+  predicted base intent is the one the set names.
+
+Printed and written to benchmarks/emergency_eval_results.json (with the date and the SHA-256
+of the evaluation set, the detector and the model): acute recall per category (a suicide
+message also needs the TelefonSeelsorge kind), the acute false-alarm rate on the hard
+negatives and their share in the possible tier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import hashlib
+import json
+import subprocess
+import sys
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_SET = ROOT / "benchmarks" / "data" / "emergency_eval.yml"
+RESULTS = ROOT / "benchmarks" / "emergency_eval_results.json"
+DETECTOR = ROOT / "safety" / "emergency.py"
+OLD_COMMIT = "3185bd1"
+OLD_PATH = "bot/components/emergency_keywords.py"
+SUICIDE = "suizid"
+
+# a verdict: (tier "akut"/"moeglich"/"keins", kind "akut"/"suizid"/None, base intent or None)
+Verdict = tuple[str, str | None, str | None]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_set(path: Path = EVAL_SET) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {"emergencies": data["emergencies"], "hard_negatives": data["hard_negatives"]}
+
+
+def new_detector() -> Callable[[str], Verdict]:
+    from safety.emergency import assess
+
+    def judge(text: str) -> Verdict:
+        found = assess(text)
+        return found.tier, found.kind, None
+    return judge
+
+
+def old_source() -> str:
+    return subprocess.run(["git", "show", f"{OLD_COMMIT}:{OLD_PATH}"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def old_detector() -> Callable[[str], Verdict]:
+    module = types.ModuleType("old_emergency_keywords")
+    exec(compile(old_source(), f"{OLD_COMMIT}:{OLD_PATH}", "exec"), module.__dict__)
+
+    def judge(text: str) -> Verdict:
+        kind = module.classify(text)
+        return ("akut", kind, None) if kind else ("keins", None, None)
+    return judge
+
+
+def pipeline() -> tuple[Callable[[str], Verdict], str]:
+    from rasa.core.agent import Agent
+
+    from quartierslotse import training
+    from quartierslotse.settings import get_settings
+
+    model = training.ensure_trained(get_settings())
+    agent = Agent.load(str(model))
+    loop = asyncio.new_event_loop()
+
+    def judge(text: str) -> Verdict:
+        parsed = loop.run_until_complete(agent.parse_message(text))
+        intent = (parsed.get("intent") or {}).get("name") or ""
+        entities = {e["entity"]: e["value"] for e in parsed.get("entities") or []}
+        if intent == "emergency":
+            return "akut", entities.get("emergency_type", "akut"), intent
+        tier = "moeglich" if entities.get("emergency_tier") == "moeglich" else "keins"
+        return tier, entities.get("emergency_type"), intent.split("/")[0]
+    return judge, sha256(model.read_bytes())
+
+
+def measure(judge: Callable[[str], Verdict], data: dict[str, Any]) -> dict[str, Any]:
+    recall: dict[str, float] = {}
+    missed: list[str] = []
+    total = hits = 0
+    for category, texts in data["emergencies"].items():
+        found = 0
+        for text in texts:
+            tier, kind, _ = judge(text)
+            right_help = (kind == SUICIDE) == (category == SUICIDE)
+            if tier == "akut" and right_help:
+                found += 1
+            else:
+                missed.append(f"{category}: {text}")
+        recall[category] = round(found / len(texts), 3)
+        total += len(texts)
+        hits += found
+    negatives = data["hard_negatives"]
+    verdicts = [(item, judge(item["text"])) for item in negatives]
+    alarms = [item["text"] for item, (tier, _, _) in verdicts if tier == "akut"]
+    possible = sum(1 for _, (tier, _, _) in verdicts if tier == "moeglich")
+    result: dict[str, Any] = {
+        "acute_recall": round(hits / total, 3),
+        "recall_per_category": recall,
+        "acute_false_alarm_rate": round(len(alarms) / len(negatives), 3),
+        "possible_share_of_hard_negatives": round(possible / len(negatives), 3),
+        "missed": missed,
+        "false_alarms": alarms,
+    }
+    if any(intent is not None for _, (_, _, intent) in verdicts):
+        topic = sum(1 for item, (_, _, intent) in verdicts if intent == item["intent"])
+        result["hard_negatives_with_their_topic_intent"] = round(topic / len(negatives), 3)
+    return result
+
+
+def report(name: str, result: dict[str, Any]) -> None:
+    print(f"\n== {name}")
+    print(f"acute recall {result['acute_recall']:.3f}; false alarms on hard negatives "
+          f"{result['acute_false_alarm_rate']:.1%}; hard negatives in tier moeglich "
+          f"{result['possible_share_of_hard_negatives']:.1%}")
+    if "hard_negatives_with_their_topic_intent" in result:
+        print(f"hard negatives with their topic intent "
+              f"{result['hard_negatives_with_their_topic_intent']:.1%}")
+    for category, value in result["recall_per_category"].items():
+        print(f"  {category:16} {value:.3f}")
+    for line in result["missed"]:
+        print(f"  missed: {line}")
+    for line in result["false_alarms"]:
+        print(f"  false alarm: {line}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-pipeline", action="store_true",
+                        help="detectors only (no trained model needed)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    data = load_set()
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "inputs": {"eval_set_sha256": sha256(EVAL_SET.read_bytes()),
+                   "detector_sha256": sha256(DETECTOR.read_bytes()),
+                   "old_detector": f"{OLD_COMMIT}:{OLD_PATH}",
+                   "old_detector_sha256": sha256(old_source().encode())},
+        "counts": {"emergencies": sum(len(v) for v in data["emergencies"].values()),
+                   "hard_negatives": len(data["hard_negatives"])},
+        "runs": {},
+    }
+    runs: dict[str, Callable[[str], Verdict]] = {"detector": new_detector(),
+                                                 "old-detector": old_detector()}
+    if not args.no_pipeline:
+        runs["pipeline"], results["inputs"]["model_sha256"] = pipeline()
+    for name, judge in runs.items():
+        results["runs"][name] = measure(judge, data)
+        report(name, results["runs"][name])
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
+    print(f"\nwritten: {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
