@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.facts import render
 from bot.components.safety_line import SAFETY_LINES
+from bot.content.facts import render
 from tests.support.chat import RestChat
 
 pytestmark = pytest.mark.model
