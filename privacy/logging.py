@@ -20,7 +20,10 @@ How each process gets it:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
 import traceback
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,56 @@ from typing import Any
 from privacy.redaction import redact
 
 _INSTALLED_ATTR = "_quartierslotse_redacting"
+
+
+# keys whose values identify a conversation (the web chat's id is the key to read or delete it)
+SENDER_KEYS = {"sender", "sender_id", "conversation_id", "recipient_id", "chat_id"}
+# keys that carry a whole environment of values: never written (structlog's dict tracebacks
+# include every frame's local variables, i.e. message texts and sender ids)
+DROPPED_KEYS = {"locals"}
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_SENDER_IN_TEXT = re.compile(
+    r"((?:[?&]|\b)(?:sender|sender_id|conversation_id|recipient_id)(?:['\"]?\s{0,3}[=:]\s{0,3}['\"]?))"
+    r"([A-Za-z0-9_.:@%-]{1,200})")
+# SQLAlchemy appends the bound parameters of a failed statement (texts, sender ids)
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]?")
+
+
+def pseudonym(value: str) -> str:
+    """What a log shows instead of a conversation id: stable (lines can be related), short,
+    not reversible for the random ids of the widget."""
+    return "id#" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _sanitise(value: Any, key: str = "") -> Any:
+    if key in SENDER_KEYS and isinstance(value, (str, int)) and value != "":
+        return pseudonym(str(value))
+    if isinstance(value, str):
+        return sanitise_text(value)
+    if isinstance(value, dict):
+        return {k: _sanitise(v, str(k)) for k, v in value.items() if k not in DROPPED_KEYS}
+    if isinstance(value, list):
+        return [_sanitise(item) for item in value]
+    return value
+
+
+def sanitise_text(text: str) -> str:
+    """The final text of a log line without personal data: JSON escapes ("M\\u00fcller") are
+    decoded before redaction, SQL parameters removed, conversation ids pseudonymised. A line
+    that is a JSON object (Rasa's structlog output) is redacted field by field and written
+    again with ensure_ascii=False, without `locals`."""
+    stripped = text.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return json.dumps(_sanitise(parsed), ensure_ascii=False)
+    text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = _SQL_PARAMETERS.sub("[parameters: entfernt]", text)
+    text = _SENDER_IN_TEXT.sub(lambda m: m.group(1) + pseudonym(m.group(2)), text)
+    return redact(text)
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -38,14 +91,18 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         message = record.getMessage()
     except Exception:  # a broken format string: keep the raw parts, redacted
         message = f"{record.msg} {record.args!r}"
-    record.msg = redact(str(message))
+    record.msg = sanitise_text(str(message))
     record.args = ()
     if record.exc_info and not record.exc_text:
         record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
     if record.exc_text:
-        record.exc_text = redact(record.exc_text)
+        record.exc_text = sanitise_text(record.exc_text)
     if record.stack_info:
-        record.stack_info = redact(record.stack_info)
+        record.stack_info = sanitise_text(record.stack_info)
+    # Sanic's access log formats the request line from an extra attribute
+    for name in ("request", "host"):
+        if isinstance(getattr(record, name, None), str):
+            setattr(record, name, sanitise_text(getattr(record, name)))
     setattr(record, _INSTALLED_ATTR, True)
     return record
 

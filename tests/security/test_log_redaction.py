@@ -98,3 +98,59 @@ def test_running_rasa_server_writes_no_personal_data_to_its_log(bot_stack) -> No
     assert "message.parsing.failed" in text  # control: Rasa did log this message
     assert phone not in text and email not in text
     assert "[Telefon]" in text
+
+
+# --- final text of every record (issue 16, point 5) --------------------------------------
+
+CONVERSATION = ("Ich heiße Erna Müller, ich wohne in der Hauptstraße 5, Telefon 0231 5012345, "
+                "Mail erna.mueller@example.org, IBAN DE89 3704 0044 0532 0130 00, geboren am "
+                "03.04.1941")
+RAW_VALUES = ("Müller", "M\\u00fcller", "Hauptstraße 5", "Hauptstra\\u00dfe 5", "5012345",
+              "erna.mueller@example.org", "DE89 3704", "03.04.1941")
+
+
+def _final_line(message: str, *args: object) -> str:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger(f"ql.test.final.{time.monotonic_ns()}")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.error(message, *args)
+    finally:
+        log.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_json_log_lines_with_escaped_umlauts_are_redacted_and_ids_hashed() -> None:
+    """Rasa's structlog JSON output (ensure_ascii escapes umlauts before any filter sees it),
+    with structlog's dict traceback and its frame locals."""
+    import json
+
+    line = json.dumps({"event": "rest.message.received.failure", "sender_id": "w-geheim-4711",
+                       "text": CONVERSATION,
+                       "exception": [{"frames": [{"name": "receive",
+                                                   "locals": {"sender_id": "'w-geheim-4711'",
+                                                              "text": repr(CONVERSATION)}}]}]})
+    output = _final_line("%s", line)
+    for value in (*RAW_VALUES, "w-geheim-4711"):
+        assert value not in output, value
+    assert "locals" not in output and "id#" in output
+    assert "[Telefon]" in output and "[IBAN]" in output and "[Datum]" in output
+
+
+def test_sql_parameters_and_sender_ids_in_plain_lines_are_removed() -> None:
+    error = ("(sqlite3.OperationalError) database is locked\n"
+             "[SQL: INSERT INTO webchat_outbox (sender, text) VALUES (?, ?)]\n"
+             "[parameters: ('webchat:w-geheim-4711', 'Frau Müller, 0231 5012345')]")
+    output = _final_line("Fehler: %s", error)
+    assert "w-geheim-4711" not in output and "5012345" not in output
+    assert "[parameters: entfernt]" in output
+    access = _final_line("GET /webhooks/webchat/messages?sender=w-geheim-4711&after=3")
+    assert "w-geheim-4711" not in access and "sender=id#" in access
+
+
+def test_escaped_text_in_plain_lines_is_decoded_before_redaction() -> None:
+    output = _final_line("user text: %s", "Frau M\\u00fcller, Hauptstra\\u00dfe 5")
+    assert "M\\u00fcller" not in output and "Hauptstra" not in output
