@@ -13,6 +13,10 @@ from quartierslotse.rasa_endpoints import write_credentials, write_endpoints
 from quartierslotse.services import RasaFiles, default_services
 from quartierslotse.settings import Settings, get_settings
 
+# Loading the Rasa model takes minutes on a small or busy machine (4 min measured on 2 shared
+# cores); a slow start is no failure, neither at first nor after a restart.
+START_TIMEOUT = 600.0
+
 
 def prepare_runtime(settings: Settings) -> RasaFiles:
     """Databases, Rasa endpoints and channel credentials for `settings`."""
@@ -39,7 +43,7 @@ def main() -> None:
     started = time.monotonic()
     # SIGTERM while starting: start_all stops what it started (as on Ctrl-C)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
-    running = processes.start_all(services, settings, settings.var_dir / "logs")
+    running = processes.start_all(services, settings, settings.var_dir / "logs", START_TIMEOUT)
     from privacy.retention import start_background  # privacy: hourly retention job
 
     start_background(settings)
@@ -49,7 +53,7 @@ def main() -> None:
     print("Logs: var/logs/. Beenden mit Strg+C.")
     supervise(processes.Supervisor(
         running, settings, settings.var_dir / "logs",
-        hang_seconds=settings.supervisor_hang_seconds,
+        hang_seconds=settings.supervisor_hang_seconds, start_timeout=START_TIMEOUT,
         backoff_max=settings.supervisor_max_backoff_seconds))
 
 
