@@ -467,6 +467,9 @@ def _run(args: argparse.Namespace) -> int:
         public_port=args.port, console_port=args.console_port)
     started = time.monotonic()
     start_cluster(cluster)
+    from privacy.retention import start_background  # privacy: the same hourly job as make run
+
+    start_background(cluster.settings)
     print(f"Alle Dienste laufen (nach {time.monotonic() - started:.0f} s):")
     for name, running in cluster.running.items():
         print(f"  {name:<17} {running.service.public_url}")
