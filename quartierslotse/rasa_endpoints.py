@@ -89,8 +89,10 @@ def render_endpoints(settings: Settings, resilient: bool = False) -> dict[str, A
 
 def write_endpoints(settings: Settings, path: Path, resilient: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(render_endpoints(settings, resilient), sort_keys=False,
-                                   allow_unicode=True))
+    from security.hardening import make_private  # security: holds the action token
+
+    make_private(path).write_text(yaml.safe_dump(render_endpoints(settings, resilient),
+                                                 sort_keys=False, allow_unicode=True))
     return path
 
 

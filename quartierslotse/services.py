@@ -46,7 +46,7 @@ def rasa_server(
 ) -> Service:
     port = settings.rasa_port
     command = [
-        *_python_tool("rasa"), "run",
+        *hardening.rasa_command(sys.executable), "run",  # security: token not in `ps`
         "--model", str(model),
         "--endpoints", str(endpoints),
         "--credentials", str(credentials or PROJECT_ROOT / "bot" / "credentials.yml"),

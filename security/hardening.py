@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+from pathlib import Path
 from typing import Any
 
 from security.headers import allowed_origins
@@ -28,6 +30,32 @@ def process_env() -> dict[str, str]:
     return {"RASA_TELEMETRY_ENABLED": "false"}
 
 
+PRIVATE_MODE = 0o600
+
+
+def make_private(path: Path) -> Path:
+    """Create `path` if needed and make it readable by its owner only (tokens, databases)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_MODE))
+    os.chmod(path, PRIVATE_MODE)
+    return path
+
+
+def protect_sqlite_databases(settings: Any) -> list[Path]:
+    """The SQLite files of the settings, created 0600 before any process opens them (SQLite
+    keeps the mode and gives its journal files the same one)."""
+    from sqlalchemy.engine import make_url
+
+    protected = []
+    for name in ("database_url", "tracker_store_url", "insight_database_url"):
+        url = str(getattr(settings, name, "") or "")
+        if url.startswith("sqlite"):
+            database = make_url(url).database
+            if database and database != ":memory:":
+                protected.append(make_private(Path(database)))
+    return protected
+
+
 def rasa_server_args(settings: Any) -> list[str]:
     """Arguments for `rasa run` (in addition to model, endpoints, credentials, port)."""
     if not settings.rasa_token:
@@ -38,13 +66,21 @@ def rasa_server_args(settings: Any) -> list[str]:
     from privacy.logging import write_rasa_logging_config
 
     logging_config = write_rasa_logging_config(settings.var_dir / "rasa-logging.yml")
+    protect_sqlite_databases(settings)
     return [
+        # the token is not among them: security.rasa_run adds it inside the process, from
+        # QL_RASA_TOKEN, so it is not visible in `ps` (see rasa_command)
         "--enable-api",
-        "--auth-token", settings.rasa_token,
         "--cors", *allowed_origins(settings),
         "--interface", getattr(settings, "rasa_interface", "127.0.0.1") or "127.0.0.1",
         "--logging-config-file", str(logging_config),
     ]
+
+
+def rasa_command(python: str) -> list[str]:
+    """How Rasa is started: Rasa's entry point through security.rasa_run (token from the
+    environment, never on the command line)."""
+    return [python, "-m", "security.rasa_run"]
 
 
 def action_server_command(python: str, settings: Any) -> list[str]:

@@ -49,7 +49,7 @@ def test_rasa_refuses_to_start_without_api_token(tmp_path: Path) -> None:
 def test_rasa_arguments_lock_down_the_api(tmp_path: Path) -> None:
     args = rasa_server_args(Settings(var_dir=tmp_path, rasa_token="t0k",
                                      allowed_origins="https://www.dortmund.de"))
-    assert args[args.index("--auth-token") + 1] == "t0k"
+    assert "t0k" not in args  # added inside the process by security.rasa_run, not in `ps`
     cors = args[args.index("--cors") + 1]
     assert cors == "https://www.dortmund.de" and "*" not in args
     assert args[args.index("--interface") + 1] == "127.0.0.1"
@@ -107,7 +107,7 @@ def test_the_started_services_are_locked_down(tmp_path: Path) -> None:
 
     settings = Settings(var_dir=tmp_path, rasa_token="t0k")
     rasa = rasa_server(settings, tmp_path / "model.tar.gz", tmp_path / "endpoints.yml").command
-    assert rasa[rasa.index("--auth-token") + 1] == "t0k"
+    assert rasa[1:3] == ["-m", "security.rasa_run"] and "t0k" not in rasa
     assert "*" not in rasa and "--logging-config-file" in rasa
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1"
     assert action_server(settings).command[1:3] == ["-m", "security.action_server"]
@@ -116,3 +116,29 @@ def test_the_started_services_are_locked_down(tmp_path: Path) -> None:
         "X-Quartierslotse-Action-Token"]
     with pytest.raises(InsecureConfiguration):
         rasa_server(Settings(var_dir=tmp_path), tmp_path / "m", tmp_path / "e")
+
+
+def test_rasa_gets_the_token_inside_the_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from security import rasa_run
+
+    monkeypatch.setenv("QL_RASA_TOKEN", "aus-der-umgebung")
+    assert rasa_run.rasa_argv(["run", "--port", "1"], rasa_run.token_from_environment()) == [
+        "rasa", "run", "--port", "1", "--auth-token", "aus-der-umgebung"]
+    secret = tmp_path / "token"
+    secret.write_text("aus-der-datei\n")
+    monkeypatch.setenv("QL_RASA_TOKEN_FILE", str(secret))
+    assert rasa_run.token_from_environment() == "aus-der-datei"
+
+
+def test_endpoints_and_databases_are_private(tmp_path: Path) -> None:
+    from quartierslotse.rasa_endpoints import write_endpoints
+    from security.hardening import protect_sqlite_databases
+
+    settings = Settings(var_dir=tmp_path, rasa_token="t0k",
+                        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+                        tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    endpoints = write_endpoints(settings, tmp_path / "endpoints.yml")
+    databases = protect_sqlite_databases(settings)
+    assert {p.name for p in databases} == {"app.db", "tracker.db"}
+    for path in (endpoints, *databases):
+        assert path.stat().st_mode & 0o777 == 0o600, path

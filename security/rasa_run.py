@@ -1,0 +1,41 @@
+"""`python -m security.rasa_run run …` = `rasa run …` with the API token from the environment.
+
+Rasa 3.6 reads its API token only from the command line (`--auth-token`), and a command line is
+visible to every local user (`ps`, /proc/<pid>/cmdline). This wrapper takes the token from
+`QL_RASA_TOKEN` (environment, or a file named by `QL_RASA_TOKEN_FILE`, e.g. a Kubernetes
+secret volume) and hands it to Rasa's own entry point inside the process, so it never appears
+in the process table. Residual risk (docs/security.md): the environment of a process is
+readable by the same user and root (/proc/<pid>/environ).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def token_from_environment() -> str:
+    path = os.environ.get("QL_RASA_TOKEN_FILE", "")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get("QL_RASA_TOKEN", "")
+
+
+def rasa_argv(args: list[str], token: str) -> list[str]:
+    """Rasa's argv with the token added (never passed through exec, only inside Python)."""
+    return ["rasa", *args, *(["--auth-token", token] if token else [])]
+
+
+def main() -> None:
+    token = token_from_environment()
+    if not token:
+        sys.exit("QL_RASA_TOKEN ist nicht gesetzt: Rasas HTTP-API würde ohne Anmeldung laufen.")
+    sys.argv = rasa_argv(sys.argv[1:], token)
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
