@@ -93,7 +93,7 @@ def stop(running: RunningService, grace: float = 10.0) -> None:
 
 
 def start_all(
-    services: list[Service], settings: Settings, log_dir: Path, timeout: float = 240.0
+    services: list[Service], settings: Settings, log_dir: Path, timeout: float = 600.0
 ) -> list[RunningService]:
     started: list[RunningService] = []
     try:
