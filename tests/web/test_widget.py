@@ -255,3 +255,46 @@ def test_senior_deletes_the_conversation(page, demo_site, bot_stack, axe) -> Non
 
     assert page.watch.foreign_hosts() == set()
     assert page.watch.errors == []
+
+
+@pytest.mark.parametrize(
+    ("viewport", "phone", "size"),
+    [({"width": 390, "height": 844}, True, 2), ({"width": 683, "height": 384}, False, 0)],
+    ids=["phone-A++", "laptop-200"],
+)
+def test_real_answer_visible_on_phone_and_at_200_percent(  # noqa: PLR0913
+    browser, demo_site, viewport, phone, size  # noqa: ANN001
+) -> None:
+    """The real Pflegegeld answer (with its figures) at A++ on the phone and at 200 % zoom."""
+    from tests.web.test_widget_layout import (
+        assert_on_screen,
+        first_line_visible,
+        open_context,
+        start,
+    )
+
+    context, page = open_context(browser, viewport, phone)
+    try:
+        start(page, demo_site, size)
+        page.get_by_label("Ihre Frage").fill("Wie viel Pflegegeld bekommt man bei Pflegegrad 3?")
+        page.get_by_role("button", name="Senden").click()
+        answer = page.locator(".msg.bot", has_text="Pflegegrad 3")
+        answer.wait_for(timeout=ANSWER_TIMEOUT)
+        page.wait_for_timeout(200)
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        shot = "real-phone" if phone else "real-zoom"
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{shot}.png"))
+        assert first_line_visible(page, answer)
+        for label in ("Chat schließen", "Senden", "Mit einem Menschen sprechen"):
+            assert_on_screen(page, page.get_by_role("button", name=label), viewport, label)
+        before = page.locator(".msg.bot, .msg.system").count()
+        page.get_by_role("button", name="Mit einem Menschen sprechen").click()
+        reply = page.locator(".msg.bot, .msg.system").nth(before)
+        reply.wait_for(timeout=ANSWER_TIMEOUT)
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{shot}-human.png"))
+        assert first_line_visible(page, reply)
+        pressed = page.locator(".msg.user .text").all_inner_texts()
+        assert pressed[-1] == "Mit einem Menschen sprechen"
+    finally:
+        context.close()
