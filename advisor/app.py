@@ -46,6 +46,7 @@ from insight.web import ADMIN_ROLES as INSIGHT_ROLES
 from insight.web import create_blueprint as insight_blueprint
 from quartierslotse.settings import Settings, get_settings
 from security.channel_guard import client_ip, parse_networks
+from security.headers import console_csp
 from security.rate_limit import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
@@ -539,16 +540,17 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
 
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": console_csp(),  # security/headers.py: one source
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+# every response, also /static and redirects, carries the console's CSP unless a page (the
+# insight blueprint) sets its own
 BASELINE_HEADERS = {key: SECURITY_HEADERS[key]
-                    for key in ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")}
+                    for key in ("Content-Security-Policy", "X-Content-Type-Options",
+                                "Referrer-Policy", "X-Frame-Options")}
 
 
 def main() -> None:

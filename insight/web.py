@@ -35,14 +35,14 @@ from insight.report import ReportFilter
 from insight.service import Insight
 from insight.topics import WEEKDAY_NAMES, intent_label, topic_label
 from quartierslotse.settings import Settings, get_settings
+from security.headers import insight_csp
 
 HERE = Path(__file__).resolve().parent
 ADMIN_ROLES = {"municipality_admin", "admin"}
 KNOWN_ROLES = {"advisor", *ADMIN_ROLES}  # = handoff.models.ROLES
 CONSOLE_COOKIE = "ql_console"
 HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": insight_csp(),  # security/headers.py: one source
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",

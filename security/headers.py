@@ -1,5 +1,8 @@
 """Security headers and Content-Security-Policies for the Sanic apps (widget server, console).
 
+The one source of every policy: advisor/app.py uses `console_csp()` (also for /static),
+insight/web.py `insight_csp()`, the widget server `widget_csp()`.
+
     from security.headers import install_security_headers, console_csp
     install_security_headers(app, console_csp())
 
@@ -49,6 +52,19 @@ def console_csp() -> str:
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    })
+
+
+def insight_csp() -> str:
+    """Insight report pages (/insight): no script at all (server-rendered SVG charts)."""
+    return build_csp({
+        "default-src": ["'none'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
