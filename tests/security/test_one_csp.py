@@ -4,7 +4,6 @@ files carry it too."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from quartierslotse.settings import PROJECT_ROOT
 from security.headers import console_csp, insight_csp
