@@ -25,6 +25,7 @@ ENV_NAMES = {
     "rasa_port": "QL_RASA_PORT",
     "rasa_url": "QL_RASA_URL",
     "rasa_token": "QL_RASA_TOKEN",
+    "rasa_token_file": "QL_RASA_TOKEN_FILE",
     "action_port": "QL_ACTION_PORT",
     "action_server_url": "QL_ACTION_SERVER_URL",
     "redis_url": "QL_REDIS_URL",
@@ -84,6 +85,7 @@ class Settings:
     rasa_port: int = 5005
     rasa_url: str = ""  # default http://127.0.0.1:<rasa_port>
     rasa_token: str = ""
+    rasa_token_file: str = ""  # file with the Rasa token (read by security/rasa_run.py)
     action_port: int = 5055
     action_server_url: str = ""  # default http://127.0.0.1:<action_port>/webhook
     redis_url: str = ""  # empty: Rasa's in-memory lock store (single process only)

@@ -10,16 +10,17 @@ readable by the same user and root (/proc/<pid>/environ).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+from quartierslotse.settings import get_settings
+
 
 def token_from_environment() -> str:
-    path = os.environ.get("QL_RASA_TOKEN_FILE", "")
-    if path:
-        return Path(path).read_text().strip()
-    return os.environ.get("QL_RASA_TOKEN", "")
+    settings = get_settings()
+    if settings.rasa_token_file:
+        return Path(settings.rasa_token_file).read_text().strip()
+    return settings.rasa_token
 
 
 def rasa_argv(args: list[str], token: str) -> list[str]:

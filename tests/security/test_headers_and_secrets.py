@@ -119,15 +119,22 @@ def test_the_started_services_are_locked_down(tmp_path: Path) -> None:
 
 
 def test_rasa_gets_the_token_inside_the_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from quartierslotse.settings import get_settings
     from security import rasa_run
 
     monkeypatch.setenv("QL_RASA_TOKEN", "aus-der-umgebung")
-    assert rasa_run.rasa_argv(["run", "--port", "1"], rasa_run.token_from_environment()) == [
-        "rasa", "run", "--port", "1", "--auth-token", "aus-der-umgebung"]
-    secret = tmp_path / "token"
-    secret.write_text("aus-der-datei\n")
-    monkeypatch.setenv("QL_RASA_TOKEN_FILE", str(secret))
-    assert rasa_run.token_from_environment() == "aus-der-datei"
+    get_settings.cache_clear()
+    try:
+        assert rasa_run.rasa_argv(["run", "--port", "1"], rasa_run.token_from_environment()) == [
+            "rasa", "run", "--port", "1", "--auth-token", "aus-der-umgebung"]
+        secret = tmp_path / "token"
+        secret.write_text("aus-der-datei\n")
+        monkeypatch.setenv("QL_RASA_TOKEN_FILE", str(secret))
+        get_settings.cache_clear()
+        assert rasa_run.token_from_environment() == "aus-der-datei"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 def test_endpoints_and_databases_are_private(tmp_path: Path) -> None:
