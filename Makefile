@@ -52,7 +52,7 @@ test: install services knowledge nlp
 	exit $$rc
 
 lint: install
-	$(VENV)/bin/ruff check quartierslotse knowledge actions tests
+	$(VENV)/bin/ruff check .
 
 types: install
 	$(VENV)/bin/mypy quartierslotse knowledge actions

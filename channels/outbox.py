@@ -5,6 +5,7 @@ system) in one database table, so any Rasa instance can deliver what any other i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -141,10 +142,8 @@ class Outbox:
                 remaining = deadline - loop.time()
                 if messages or remaining <= 0:
                     return messages
-                try:
+                with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(event.wait(), min(self.poll_interval, remaining))
-                except asyncio.TimeoutError:
-                    pass
         finally:
             self._waiters[sender].discard(event)
             if not self._waiters[sender]:

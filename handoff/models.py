@@ -76,7 +76,8 @@ class Ticket(Base):
     place = Column(String(128), nullable=False, default="")
     topic = Column(String(128), nullable=False, default="")
     relation = Column(String(32), nullable=False, default="")  # "self" | "relative" | ""
-    reason = Column(String(32), nullable=False, default="request")  # request|fallback|emergency|topic
+    # request|fallback|emergency|topic
+    reason = Column(String(32), nullable=False, default="request")
     priority = Column(Integer, nullable=False, default=PRIORITY_REQUEST)
     status = Column(String(16), nullable=False, default="queued", index=True)  # see OPEN_STATES
     preview = Column(Text, nullable=False, default="")

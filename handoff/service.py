@@ -87,7 +87,9 @@ def _add_missing_columns(engine: Engine) -> None:
         if_not_exists = "IF NOT EXISTS " if engine.dialect.name == "postgresql" else ""
         try:
             with engine.begin() as conn:
-                conn.execute(sql_text(f"ALTER TABLE {table} ADD COLUMN {if_not_exists}{column} {ddl}"))
+                conn.execute(
+                    sql_text(f"ALTER TABLE {table} ADD COLUMN {if_not_exists}{column} {ddl}")
+                )
         except DBAPIError:
             # another process (console, action server) may have added it at the same time
             if column not in {c["name"] for c in inspect(engine).get_columns(table)}:

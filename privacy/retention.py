@@ -175,7 +175,10 @@ def _scrub_texts(data: dict[str, Any], values: set[str]) -> bool:
         return redact(text)
 
     changed = False
-    for holder in (data, data.get("parse_data") if isinstance(data.get("parse_data"), dict) else None):
+    for holder in (
+        data,
+        data.get("parse_data") if isinstance(data.get("parse_data"), dict) else None,
+    ):
         if holder and isinstance(holder.get("text"), str):
             clean = clean_text(holder["text"])
             if clean != holder["text"]:
@@ -208,7 +211,8 @@ def _scrub_conversation(tracker: Engine, app: Engine, sender: str, counts: dict[
             # what the person answered to the callback questions, verbatim
             values = {str(data.get("value")).strip() for row, data in decoded
                       if row.type_name == "slot" and data.get("name") in CALLBACK_SLOTS
-                      and data.get("value") is not None and len(str(data.get("value")).strip()) >= 3}
+                      and data.get("value") is not None
+                      and len(str(data.get("value")).strip()) >= 3}
             for row, data in decoded:
                 if row.type_name == "slot":
                     changed = data.get("name") in CALLBACK_SLOTS and data.get("value") is not None

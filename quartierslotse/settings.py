@@ -113,7 +113,8 @@ class Settings:
     console_port: int = 5080  # advisor console (advisor/)
     console_url: str = ""  # default http://127.0.0.1:<console_port>
     console_interface: str = "127.0.0.1"  # where the console listens
-    console_secure_cookies: str = "auto"  # "auto": Secure flag unless plain http on loopback; "1"/"0"
+    # "auto": Secure flag unless plain http on loopback; "1"/"0"
+    console_secure_cookies: str = "auto"
     console_demo_advisor: str = ""  # user name of a local demo advisor (make run); empty: none
     console_demo_municipality: str = "Dortmund"  # municipality of the demo advisor
     default_municipality: str = ""  # used when a conversation names no municipality

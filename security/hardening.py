@@ -98,7 +98,9 @@ def action_token(settings: Any) -> str:
     rasa_token = getattr(settings, "rasa_token", "")
     if not rasa_token:
         return ""
-    return hmac.new(rasa_token.encode(), b"quartierslotse action server", hashlib.sha256).hexdigest()
+    return hmac.new(
+        rasa_token.encode(), b"quartierslotse action server", hashlib.sha256
+    ).hexdigest()
 
 
 def action_endpoint_auth(settings: Any) -> dict[str, Any]:

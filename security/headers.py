@@ -29,7 +29,9 @@ def allowed_origins(settings: Any) -> list[str]:
 
     `QL_ALLOWED_ORIGINS` (comma-separated); empty: only the local demo page of `make run`.
     """
-    configured = [o.strip().rstrip("/") for o in str(getattr(settings, "allowed_origins", "")).split(",")]
+    configured = [
+        o.strip().rstrip("/") for o in str(getattr(settings, "allowed_origins", "")).split(",")
+    ]
     origins = [o for o in configured if o]
     if origins:
         return origins

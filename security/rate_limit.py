@@ -6,7 +6,8 @@ names) are hashed before they are used as keys, so Redis never holds them in cle
 
     limiter = limiter_for(settings, "webchat-sender", settings.rate_limit_messages)
     decision = limiter.hit(sender_id)
-    if not decision.allowed: ...  # answer with RATE_LIMIT_MESSAGE, Retry-After: decision.retry_after
+    if not decision.allowed:
+        ...  # answer with RATE_LIMIT_MESSAGE, Retry-After: decision.retry_after
 """
 
 from __future__ import annotations
@@ -181,7 +182,9 @@ class SlidingWindowLimiter:
         return await asyncio.to_thread(self.peek, client)
 
 
-def limiter_for(settings: Any, scope: str, limit: int, window: float | None = None) -> SlidingWindowLimiter:
+def limiter_for(
+    settings: Any, scope: str, limit: int, window: float | None = None
+) -> SlidingWindowLimiter:
     """A limiter configured from the settings (Redis when `redis_url` is set)."""
     return SlidingWindowLimiter(
         scope,

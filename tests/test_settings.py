@@ -51,7 +51,8 @@ def test_production_endpoints_use_postgres_redis_and_rabbitmq() -> None:
 
 def test_default_endpoints_have_no_lock_store_or_broker(tmp_path: Path) -> None:
     endpoints = render_endpoints(Settings(var_dir=tmp_path))
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
+                                          "db": str(tmp_path / "tracker.db")}
     assert "lock_store" not in endpoints
     assert "event_broker" not in endpoints
 

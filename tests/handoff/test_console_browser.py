@@ -51,7 +51,8 @@ def test_advisor_works_a_conversation_in_the_browser(console, make_user) -> None
         # a canned reply, then an own reply
         page.get_by_role("button", name="Begrüßung").click()
         page.get_by_role("button", name="Senden").click()
-        assert user.wait_for("advisor")["text"].startswith("Guten Tag, hier ist die Seniorenberatung")
+        assert user.wait_for("advisor")["text"].startswith(
+            "Guten Tag, hier ist die Seniorenberatung")
         page.get_by_text("Gesendet.").wait_for()
         page.get_by_label("Ihre Antwort an die ratsuchende Person").fill(
             "Ich schaue mir das mit Ihnen gemeinsam an. Hat Ihre Mutter schon eine Vollmacht?")
@@ -63,13 +64,15 @@ def test_advisor_works_a_conversation_in_the_browser(console, make_user) -> None
         answer = page.locator(".msg.user", has_text="Nein, noch nicht.")
         answer.wait_for(timeout=10_000)
         assert "<script>alert('x')</script>" in answer.inner_text()
-        page.get_by_label("Neue Notiz (sieht nur die Beratung)").fill("Rückruf wegen Betreuungsverfügung")
+        page.get_by_label("Neue Notiz (sieht nur die Beratung)").fill(
+            "Rückruf wegen Betreuungsverfügung")
         page.get_by_role("button", name="Notiz speichern").click()
         page.get_by_text("Rückruf wegen Betreuungsverfügung").wait_for()
         page.locator(".msg.user", has_text="Nein, noch nicht.").wait_for()
         page.screenshot(path=str(ARTIFACTS / "console_conversation.png"), full_page=True)
 
-        page.get_by_label("Kurze Zusammenfassung (nur intern)").fill("Vollmacht bei Demenz besprochen.")
+        page.get_by_label("Kurze Zusammenfassung (nur intern)").fill(
+            "Vollmacht bei Demenz besprochen.")
         page.get_by_role("button", name="Abschließen und an den Bot zurückgeben").click()
         page.get_by_role("heading", name="Warteschlange").wait_for()
         browser.close()

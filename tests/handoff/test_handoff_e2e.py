@@ -25,7 +25,8 @@ def test_user_advisor_round_trip_and_hand_back(console, make_user) -> None:
     assert "Minuten" in queued[0]["text"] and "nichts wiederholen" in queued[0]["text"]
 
     # the ticket appears in Anna's queue with channel and place, not in Ben's (Krefeld)
-    ticket = anna.wait_for_ticket(lambda t: t["preview"] == "Ich möchte mit einem Menschen sprechen")
+    ticket = anna.wait_for_ticket(
+        lambda t: t["preview"] == "Ich möchte mit einem Menschen sprechen")
     assert ticket["channel_label"] == "Web-Chat" and ticket["place"] == "Dortmund"
     assert ticket["status"] == "queued"
     assert all(t["id"] != ticket["id"] for t in ben.queue())

@@ -88,7 +88,8 @@ def test_validation_reports_file_line_and_field(tmp_path: Path) -> None:
         "muster.yml:24: offices[0].telefon: unbekanntes Feld "
         "(erlaubt: key, name, type, traeger, address, coordinates, phone, phone_more, email, web, "
         "accessibility, languages, topics, areas, hours, "
-        "hours_text, hours_caveat, closed_on_holidays, exceptions, notices, source, as_of, example, notes)",
+        "hours_text, hours_caveat, closed_on_holidays, exceptions, notices, source, as_of, "
+        "example, notes)",
         "muster.yml:27: offices[0].hours[0]: Ende 09:00 liegt nicht nach Beginn 12:00",
         "muster.yml:25: offices[0].topics[0]: Thema 'kochen' unbekannt (erlaubt: pflege, vorsorge, "
         "wohnen, begegnung, gesundheit, ehrenamt, freizeit, nachbarschaftshilfe, hilfsmittel, "

@@ -43,7 +43,8 @@ class Console:
     def login(self, advisor: Advisor, password: str | None = None) -> requests.Response:
         reply = self.http.post(f"{self.base}/login", allow_redirects=False, timeout=30,
                                data={"username": advisor.username,
-                                     "password": advisor.password if password is None else password})
+                                     "password": (advisor.password if password is None
+                                                  else password)})
         if reply.status_code in (302, 303):
             page = self.http.get(f"{self.base}/", timeout=30)
             found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

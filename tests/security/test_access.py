@@ -57,9 +57,11 @@ def victim(bot_stack: Settings) -> str:
 
 
 @pytest.mark.parametrize("method,path", RASA_API)
-@pytest.mark.parametrize("label,params,headers", BAD_CREDENTIALS, ids=[c[0] for c in BAD_CREDENTIALS])
+@pytest.mark.parametrize("label,params,headers", BAD_CREDENTIALS,
+                         ids=[c[0] for c in BAD_CREDENTIALS])
 def test_rasa_http_api_refuses_requests_without_the_token(
-    bot_stack: Settings, victim: str, method: str, path: str, label: str, params: dict, headers: dict
+    bot_stack: Settings, victim: str, method: str, path: str, label: str, params: dict,
+    headers: dict,
 ) -> None:
     body = {"event": "bot", "text": "Ich bin Ihr Berater, bitte nennen Sie Ihre IBAN.",
             "name": "greet", "text_": "x"}
@@ -78,7 +80,9 @@ def test_control_the_right_token_is_accepted_and_the_victim_data_exists(
     assert reply.status_code == 200 and "7654321" in reply.text
 
 
-def test_impersonating_an_advisor_through_the_api_is_refused(bot_stack: Settings, victim: str) -> None:
+def test_impersonating_an_advisor_through_the_api_is_refused(
+    bot_stack: Settings, victim: str
+) -> None:
     before = requests.get(f"{bot_stack.rasa_url}/conversations/{victim}/tracker",
                           params={"token": bot_stack.rasa_token}, timeout=30).json()
     reply = requests.post(
@@ -209,7 +213,8 @@ def test_advisor_cannot_see_or_touch_another_municipality(
     assert client.login(dortmund).status_code in (302, 303) and client.csrf
     queue = client.get("/api/queue")
     assert queue.status_code == 200  # control: logged in
-    assert "555666" not in queue.text and ticket_id not in [t["id"] for t in queue.json()["tickets"]]
+    assert ("555666" not in queue.text
+            and ticket_id not in [t["id"] for t in queue.json()["tickets"]])
     for path in [f"/tickets/{ticket_id}", f"/api/tickets/{ticket_id}/transcript", "/callbacks",
                  "/audit"]:
         reply = client.get(path)
@@ -243,7 +248,8 @@ def test_console_refuses_cross_site_requests_without_csrf_token(console: str, tw
     client.login(dortmund)
     assert client.post("/duty", data={"on_duty": "1"}, csrf=False).status_code == 403
     client.http.headers["Origin"] = "https://evil.example"
-    assert client.post("/duty", data={"on_duty": "1"}).status_code == 403  # right token, wrong origin
+    # right token, wrong origin
+    assert client.post("/duty", data={"on_duty": "1"}).status_code == 403
 
 
 def test_console_does_not_redirect_to_foreign_sites(console: str, two_cities) -> None:
@@ -267,6 +273,7 @@ def test_console_login_brute_force_is_locked_out(bot_stack: Settings, console: s
 def test_console_sends_security_headers(console: str) -> None:
     reply = Console(console).get("/login")
     csp = reply.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert ("script-src 'self'" in csp and "unsafe-inline" not in csp
+            and "frame-ancestors 'none'" in csp)
     assert reply.headers["X-Frame-Options"] == "DENY"
     assert reply.headers["X-Content-Type-Options"] == "nosniff"

@@ -61,7 +61,8 @@ def test_action_endpoint_carries_token_header() -> None:
     assert action_endpoint_auth(Settings(action_token="s3")) == {
         "headers": {"X-Quartierslotse-Action-Token": "s3"}}
     # only the API token set: a derived action token, never an open action server
-    derived = action_endpoint_auth(Settings(rasa_token="t0k"))["headers"]["X-Quartierslotse-Action-Token"]
+    derived = action_endpoint_auth(Settings(rasa_token="t0k"))["headers"][
+        "X-Quartierslotse-Action-Token"]
     assert len(derived) == 64 and "t0k" not in derived
     assert derived != action_endpoint_auth(Settings(rasa_token="other"))["headers"][
         "X-Quartierslotse-Action-Token"]

@@ -65,7 +65,8 @@ def test_offered_button_payload_passes_unchanged() -> None:
 
 
 def test_payload_of_a_different_button_is_not_accepted() -> None:
-    result = guard_text('/choose_topic{"topic": "geld"}', offered_payloads=['/choose_topic{"topic": "pflege"}'])
+    result = guard_text('/choose_topic{"topic": "geld"}',
+                        offered_payloads=['/choose_topic{"topic": "pflege"}'])
     assert not rasa_sees_intent(result.text)
 
 
@@ -94,7 +95,8 @@ def test_html_sql_and_json_strings_stay_verbatim(text: str) -> None:
 
 
 def test_control_characters_are_removed_line_breaks_kept() -> None:
-    assert guard_text("Hallo\x00\x07\x1b[31m Welt\r\nzweite Zeile").text == "Hallo[31m Welt\nzweite Zeile"
+    assert (guard_text("Hallo\x00\x07\x1b[31m Welt\r\nzweite Zeile").text
+            == "Hallo[31m Welt\nzweite Zeile")
 
 
 def test_empty_and_whitespace_only_messages_are_empty() -> None:
@@ -182,9 +184,12 @@ def test_guard_never_crashes_and_never_lets_a_command_through(text: str, limit: 
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.from_regex(r"/[a-z_]{1,20}(\{\"[a-z]{1,8}\": \"[a-zäöü ]{0,12}\"\})?", fullmatch=True),
+@given(st.lists(st.from_regex(r"/[a-z_]{1,20}(\{\"[a-z]{1,8}\": \"[a-zäöü ]{0,12}\"\})?",
+                              fullmatch=True),
                 min_size=1, max_size=5), st.data())
-def test_only_offered_payloads_reach_rasa_as_commands(offered: list[str], data: st.DataObject) -> None:
+def test_only_offered_payloads_reach_rasa_as_commands(
+    offered: list[str], data: st.DataObject
+) -> None:
     attempt = data.draw(st.one_of(st.sampled_from(offered), slashy_text))
     result = guard_text(attempt, offered_payloads=offered)
     if rasa_sees_intent(result.text):

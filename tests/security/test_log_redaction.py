@@ -89,10 +89,11 @@ def test_running_rasa_server_writes_no_personal_data_to_its_log(bot_stack) -> No
     from tests.support.chat import RestChat
 
     phone, email = "0171 9876543", "opa.test@example.org"
-    RestChat(bot_stack.rasa_url).say('/{"rufnummer": "%s", "mail": "%s"}' % (phone, email))
+    RestChat(bot_stack.rasa_url).say(f'/{{"rufnummer": "{phone}", "mail": "{email}"}}')
     log = (bot_stack.var_dir / "logs" / "rasa-server.log")
     deadline = time.monotonic() + 20
-    while "message.parsing.failed" not in log.read_text(errors="replace") and time.monotonic() < deadline:
+    while ("message.parsing.failed" not in log.read_text(errors="replace")
+           and time.monotonic() < deadline):
         time.sleep(0.5)
     text = log.read_text(errors="replace")
     assert "message.parsing.failed" in text  # control: Rasa did log this message

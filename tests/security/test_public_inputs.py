@@ -37,7 +37,8 @@ def last_user_event(stack: Settings, sender: str) -> dict:
 def parsed_as_command(event: dict) -> bool:
     """Rasa unpacked the text as `/intent{entities}` instead of running NLU on it."""
     data = event["parse_data"]
-    regex_ranking = len(data.get("intent_ranking") or []) <= 1 and data["intent"].get("confidence") == 1.0
+    regex_ranking = (len(data.get("intent_ranking") or []) <= 1
+                     and data["intent"].get("confidence") == 1.0)
     regex_entities = any("extractor" not in entity for entity in data.get("entities") or [])
     return event["text"].startswith("/") or regex_ranking or regex_entities
 
@@ -134,7 +135,8 @@ def test_rate_limit_engages_with_a_friendly_german_message(bot_stack: Settings) 
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (st.lists(children, max_size=4)
+                      | st.dictionaries(st.text(max_size=10), children, max_size=4)),
     max_leaves=12,
 )
 HOSTILE_TEXT = st.one_of(

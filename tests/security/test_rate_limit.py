@@ -131,13 +131,15 @@ async def test_channel_guard_limits_per_sender_and_per_ip() -> None:
     from security.channel_guard import ChannelGuard
 
     guard = ChannelGuard(GuardSettings(), "test")
-    results = [await guard.admit(FakeRequest("203.0.113.9"), "sender-aaaa", "Hallo") for _ in range(4)]
+    results = [await guard.admit(FakeRequest("203.0.113.9"), "sender-aaaa", "Hallo")
+               for _ in range(4)]
     assert [r.allowed for r in results] == [True, True, True, False]
     assert results[-1].status == 429 and "Moment" in results[-1].message
     assert results[-1].retry_after > 0
     # the same IP rotating sender ids is stopped by the per-IP window (5 requests in total,
     # the refused one included: flooding counts)
-    others = [await guard.admit(FakeRequest("203.0.113.9"), f"sender-{i:04d}", "Hallo") for i in range(3)]
+    others = [await guard.admit(FakeRequest("203.0.113.9"), f"sender-{i:04d}", "Hallo")
+              for i in range(3)]
     assert [r.allowed for r in others] == [True, False, False]
 
 
@@ -150,7 +152,8 @@ async def test_forwarded_for_is_only_believed_from_trusted_proxies() -> None:
     # behind our proxy, each real client gets its own window
     for client in ("198.51.100.1", "198.51.100.2"):
         for i in range(5):
-            assert (await guard.admit(FakeRequest("10.0.0.2", f"{client}"), f"s-{client}-{i}", "x")).allowed
+            assert (await guard.admit(FakeRequest("10.0.0.2", f"{client}"),
+                                      f"s-{client}-{i}", "x")).allowed
     # a client spoofing X-Forwarded-For directly (not through our proxy) is limited by its own IP
     spoofed = [await guard.admit(FakeRequest("203.0.113.50", f"192.0.2.{i}"), f"spoof-{i:04d}", "x")
                for i in range(6)]
@@ -162,7 +165,7 @@ async def test_channel_guard_refuses_bad_sender_ids_and_neutralises_text() -> No
 
     guard = ChannelGuard(GuardSettings(), "test-text")
     assert (await guard.admit(FakeRequest("203.0.113.1"), "../etc/passwd", "x")).status == 400
-    admitted = await guard.admit(FakeRequest("203.0.113.1"), "sender-bbbb", '/restart{"x": 1}' + "a" * 100,
-                                 offered_payloads=[])
+    admitted = await guard.admit(FakeRequest("203.0.113.1"), "sender-bbbb",
+                                 '/restart{"x": 1}' + "a" * 100, offered_payloads=[])
     assert admitted.allowed and not admitted.text.startswith("/")
     assert len(admitted.text) <= 50 and admitted.notices

@@ -67,7 +67,8 @@ def stores(request: pytest.FixtureRequest, tmp_path: Path):
     admin.autocommit = True
     admin.cursor().execute(f"CREATE DATABASE {name}")
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    settings = Settings(var_dir=tmp_path, retention_days=30, database_url=url, tracker_store_url=url)
+    settings = Settings(var_dir=tmp_path, retention_days=30, database_url=url,
+                        tracker_store_url=url)
     store = SQLTrackerStore(DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432,
                             db=name, username="postgres")
     try:
@@ -96,14 +97,18 @@ def age(url: str, table: str, column: str, sender_column: str, sender: str, when
 def count(url: str, table: str, where: str = "1=1", **params: object) -> int:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        value = conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {where}"), params).scalar()
+        value = conn.execute(
+            sa.text(f"SELECT count(*) FROM {table} WHERE {where}"), params
+        ).scalar()
     engine.dispose()
     return int(value or 0)
 
 
 async def test_retention_deletes_old_conversations_and_keeps_recent_ones(stores) -> None:
     settings, store = stores
-    old, recent, mixed = "old-" + uuid.uuid4().hex, "new-" + uuid.uuid4().hex, "mix-" + uuid.uuid4().hex
+    old, recent, mixed = (
+        "old-" + uuid.uuid4().hex, "new-" + uuid.uuid4().hex, "mix-" + uuid.uuid4().hex
+    )
     now = NOW.timestamp()
     await store.save(conversation(old, now - 45 * DAY, "Meine Nummer ist 0231 123456"))
     await store.save(conversation(recent, now - 2 * DAY))
@@ -115,14 +120,17 @@ async def test_retention_deletes_old_conversations_and_keeps_recent_ones(stores)
     outbox = Outbox(settings.database_url)
     for sender in (old, recent):
         outbox.append_sync(sender, "user", "Hallo, 0231 123456")
-    age(settings.database_url, "webchat_outbox", "created_at", "sender", old, NOW - timedelta(days=31))
+    age(settings.database_url, "webchat_outbox", "created_at", "sender", old,
+        NOW - timedelta(days=31))
 
     for sender in (old, recent):
         handoff.open_ticket(settings.database_url, sender_id=sender, channel="webchat",
                             municipality="Dortmund", preview="Bitte Rückruf 0231 123456")
-    age(settings.database_url, "handoff_tickets", "created_at", "sender_id", old, NOW - timedelta(days=31))
+    age(settings.database_url, "handoff_tickets", "created_at", "sender_id", old,
+        NOW - timedelta(days=31))
     done = handoff.add_callback(settings.database_url, sender_id=recent, channel="webchat",
-                                municipality="Dortmund", phone="0231 999999", preferred_time="vormittags")
+                                municipality="Dortmund", phone="0231 999999",
+                                preferred_time="vormittags")
     # the callback form left the phone number in the conversation (user text, slot, bot echo)
     callback_turn = await store.retrieve(recent)
     assert callback_turn.get_slot("callback_phone") is None  # control: slot exists, unset
@@ -139,10 +147,12 @@ async def test_retention_deletes_old_conversations_and_keeps_recent_ones(stores)
                          municipality="Dortmund", phone="0231 888888", preferred_time="abends")
     engine = sa.create_engine(settings.database_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE handoff_callbacks SET status='done' WHERE id=:id"), {"id": done})
+        conn.execute(sa.text("UPDATE handoff_callbacks SET status='done' WHERE id=:id"),
+                     {"id": done})
     engine.dispose()
 
-    untouched = {t: count(settings.database_url, t) for t in ("handoff_canned_replies", "handoff_audit")}
+    untouched = {t: count(settings.database_url, t)
+                 for t in ("handoff_canned_replies", "handoff_audit")}
 
     counts = run_retention(settings, now=NOW)
 
@@ -164,8 +174,8 @@ async def test_retention_deletes_old_conversations_and_keeps_recent_ones(stores)
     assert count(settings.database_url, "handoff_callbacks", "phone = '0231 888888'") == 1
     # ... and the done callback's phone number is gone from the conversation as well
     assert count(settings.tracker_store_url, "events", "data LIKE '%0231 999999%'") == 0
-    assert count(settings.tracker_store_url, "events", "data LIKE '%[Rückruf-Angabe]%' AND sender_id = :s",
-                 s=recent) >= 2
+    assert count(settings.tracker_store_url, "events",
+                 "data LIKE '%[Rückruf-Angabe]%' AND sender_id = :s", s=recent) >= 2
     assert count(settings.tracker_store_url, "events", "data LIKE '%vormittags%'") == 0
     assert count(settings.database_url, "webchat_outbox", "text LIKE '%123456%'") == 0
     assert (await store.retrieve(recent)).get_slot("callback_phone") is None

@@ -11,13 +11,15 @@ from tests.channels.test_telegram import _start_stack, text_update
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (st.lists(children, max_size=3)
+                      | st.dictionaries(st.text(max_size=12), children, max_size=4)),
     max_leaves=10,
 )
 UPDATES = st.one_of(
     JSON,
     st.builds(lambda text, chat, uid: text_update(text, chat_id=chat, update_id=uid),
-              st.text(max_size=300) | st.sampled_from(['/emergency{"emergency_type":"akut"}', "/restart"]),
+              st.text(max_size=300)
+              | st.sampled_from(['/emergency{"emergency_type":"akut"}', "/restart"]),
               st.integers(min_value=-(2**40), max_value=2**40), st.integers(min_value=0)),
     st.builds(lambda data, chat: {"update_id": 9, "callback_query": {
         "id": "1", "data": data, "message": {"chat": {"id": chat}}}}, JSON, JSON),
@@ -31,7 +33,8 @@ def test_fuzz_telegram_webhook_never_fails() -> None:
             @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
             @given(update=UPDATES)
             def check(update: object) -> None:
-                response = asyncio.run_coroutine_threadsafe(stack.post_update(update), loop).result(30)
+                response = asyncio.run_coroutine_threadsafe(
+                    stack.post_update(update), loop).result(30)
                 assert response.status == 200
 
             loop = asyncio.get_running_loop()

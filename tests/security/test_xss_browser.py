@@ -50,11 +50,13 @@ def _widget_state(pg) -> dict:  # noqa: ANN001
           const root = document.querySelector('#quartierslotse-widget').shadowRoot;
           const texts = [...root.querySelectorAll('.msg .text')];
           const bad = texts.flatMap(t => [...t.querySelectorAll('*')])
-              .filter(e => !(e.tagName === 'A' && /^(https?:|mailto:|tel:)/.test(e.getAttribute('href') || ''))
+              .filter(e => !(e.tagName === 'A' && /^(https?:|mailto:|tel:)/"""
+        """.test(e.getAttribute('href') || ''))
                            && !(e.tagName === 'SPAN' && e.closest('a')));
           return {
             xss: window.__xss === undefined ? null : window.__xss,
-            injected: root.querySelectorAll(selector).length + document.querySelectorAll(selector).length,
+            injected: root.querySelectorAll(selector).length + """
+        """document.querySelectorAll(selector).length,
             unexpected: bad.map(e => e.outerHTML),
             texts: texts.map(t => t.textContent),
             buttons: [...root.querySelectorAll('button')].map(b => b.textContent),
@@ -79,7 +81,8 @@ def test_widget_renders_hostile_text_inert(page, demo_site: str, bot_stack: Sett
     page.get_by_role("button", name="Fragen? Hier chatten").click()
     page.get_by_role("button", name="Einverstanden – Chat beginnen").click()
     page.get_by_label("Ihre Frage").wait_for(timeout=TIMEOUT)
-    sender = page.evaluate("() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]")
+    sender = page.evaluate(
+        "() => Object.entries(localStorage).find(([k]) => k.endsWith(':sender'))[1]")
     shared["sender"] = conversation_id(sender)  # the id the console and Rasa know
 
     field = page.get_by_label("Ihre Frage")
