@@ -44,6 +44,7 @@ services: system-deps
 	scripts/ensure_services.sh
 
 test: install services knowledge nlp
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/quartierslotse facts check
 	$(VENV)/bin/quartierslotse answers build --check
 	@mkdir -p build && $(VENV)/bin/quartierslotse answers export --format html --output build/antwortkatalog.html
