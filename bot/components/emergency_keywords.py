@@ -6,8 +6,8 @@ A thin Rasa component around the pure detector `safety.emergency.assess`:
   "suizid") tells the response which help to name first (112/110 or TelefonSeelsorge);
 - tier "moeglich" (danger words in a topic question or a past event): the topic intent stays,
   a classifier's `emergency` guess is replaced by the best other intent, and the entity
-  `emergency_tier` = "moeglich" makes bot.components.safety_line put one safety line before
-  the answer. No urgent ticket;
+  `emergency_tier` = "moeglich" marks the message (the safety line of
+  bot.components.safety_line is not yet put before the answer). No urgent ticket;
 - tier "keins": a classifier's `emergency` is only kept when it is very sure and the detector
   saw no negated danger ("kein Notfall, ich wollte nur wissen ..." is answered normally).
 
