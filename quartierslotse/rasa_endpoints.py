@@ -73,6 +73,8 @@ def render_endpoints(settings: Settings, resilient: bool = False) -> dict[str, A
         # security: Rasa authenticates itself to the action server (security/hardening.py)
         "action_endpoint": {"url": settings.action_server_url, **action_endpoint_auth(settings)},
         "tracker_store": tracker_store_config(settings.tracker_store_url),
+        # the domain's responses, with a safety line before answers to a possible emergency
+        "nlg": {"type": "bot.components.safety_line.SafetyLineGenerator"},
     }
     lock_store = lock_store_config(settings.redis_url)
     if lock_store:

@@ -27,8 +27,6 @@ def test_a_fall_with_a_broken_notrufknopf_gets_112_first(chat: RestChat) -> None
     assert "112" in texts[0]
 
 
-@pytest.mark.xfail(strict=True, reason="safety line not wired in yet: Rasa builds the nlg "
-                   "endpoint before the model's domain is loaded (issue 14)")
 def test_the_stroke_signs_question_gets_the_safety_line_and_the_fast_answer(
         chat: RestChat) -> None:
     turn(chat, "Guten Tag")

@@ -9,13 +9,22 @@ leakage test in tests/nlu/test_emergency_leakage.py keeps it so).
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.components.emergency_keywords import EmergencyKeywordClassifier
-from bot.components.safety_line import possible_emergency_unanswered
+from bot.components.safety_line import (
+    NO_LINE_BEFORE,
+    SafetyLineGenerator,
+    possible_emergency_unanswered,
+    safety_line,
+)
 from safety.emergency import assess
 from safety.text import fold, normalise, within_one_edit
 
@@ -180,3 +189,29 @@ def test_the_safety_line_is_for_the_first_answer_to_the_marked_message_only() ->
     assert possible_emergency_unanswered(tracker) is None
     tracker.update(UserUttered("Und wer zahlt die Wohnberatung?", {"name": "ask_wohnen"}))
     assert possible_emergency_unanswered(tracker) is None
+
+
+def test_the_generator_gets_the_models_responses_and_puts_the_line_first_once() -> None:
+    """As Rasa's Agent does: the generator is built from the endpoint with an empty domain, the
+    model's responses arrive later (only for templated generators), then answers are rendered."""
+    generator = SafetyLineGenerator(EndpointConfig(type="bot.components.safety_line"), None)
+    assert isinstance(generator, TemplatedNaturalLanguageGenerator)
+    generator.responses = {"utter_fast": [{"text": "So erkennen Sie einen Schlaganfall."}],
+                           "utter_emergency": [{"text": "Rufen Sie sofort den Notruf an!"}]}
+    marked = UserUttered("Woran merkt man einen Schlaganfall?", {"name": "ask_gesundheit"},
+                         [{"entity": "emergency_tier", "value": "moeglich"},
+                          {"entity": "emergency_type", "value": "akut"}])
+    tracker = DialogueStateTracker.from_events("u", [ActionExecuted("action_listen"), marked])
+
+    def text(action: str) -> str:
+        response = asyncio.run(generator.generate(action, tracker, "rest"))
+        assert response is not None
+        return str(response["text"])
+
+    first = text("utter_fast")
+    assert first == f"{safety_line('akut')}\n\nSo erkennen Sie einen Schlaganfall."
+    assert "112" in safety_line("akut") and "{{" not in safety_line("suizid")
+    assert text("utter_emergency") == "Rufen Sie sofort den Notruf an!"  # in NO_LINE_BEFORE
+    assert "utter_emergency" in NO_LINE_BEFORE
+    tracker.update(BotUttered(first))
+    assert text("utter_fast") == "So erkennen Sie einen Schlaganfall."  # only the first answer
