@@ -7,7 +7,8 @@ from quartierslotse.settings import PROJECT_ROOT
 
 CONTRACT_INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_pflegegrad",
-    "ask_vorsorgevollmacht", "ask_begegnung", "ask_wohnen", "find_office", "ask_opening_hours",
+    "ask_vorsorgevollmacht", "ask_begegnung", "ask_wohnen", "ask_soziales", "ask_gesundheit",
+    "find_office", "ask_opening_hours",
     "inform_location", "request_human", "emergency", "out_of_scope",
 }
 

@@ -13,6 +13,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from channels.webchat import conversation_id
 from quartierslotse.settings import Settings
 
 pytestmark = pytest.mark.model
@@ -28,7 +29,8 @@ def post(stack: Settings, sender: str, message: object, **extra: object) -> requ
 
 
 def last_user_event(stack: Settings, sender: str) -> dict:
-    tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker",
+    """The web chat's id `sender` is the conversation `webchat:<sender>` in Rasa."""
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{conversation_id(sender)}/tracker",
                            params={"token": stack.rasa_token, "include_events": "ALL"},
                            timeout=30).json()
     return [e for e in tracker["events"] if e["event"] == "user"][-1] | {"slots": tracker["slots"]}
@@ -92,8 +94,9 @@ def test_empty_messages_get_a_german_answer(bot_stack: Settings, message: str) -
     data = reply.json()
     said = data.get("error", "") + " ".join(m.get("text", "") for m in data.get("messages", []))
     assert "leer" in said
-    tracker = requests.get(f"{bot_stack.rasa_url}/conversations/{sender}/tracker",
-                           params={"token": bot_stack.rasa_token}, timeout=30).json()
+    tracker = requests.get(
+        f"{bot_stack.rasa_url}/conversations/{conversation_id(sender)}/tracker",
+        params={"token": bot_stack.rasa_token}, timeout=30).json()
     assert not [e for e in tracker.get("events", []) if e["event"] == "user"]  # nothing reached NLU
 
 
