@@ -13,11 +13,24 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, select
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import registry
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 
 from handoff.db import get_engine, session_scope
 
-Base = declarative_base()
+mapper_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """Declarative base written out so type checkers see a class (SQLAlchemy 1.4); the same as
+    `declarative_base()`, with its own metadata (separate from the handoff tables)."""
+
+    __abstract__ = True
+    registry = mapper_registry
+    metadata = mapper_registry.metadata
+    __init__ = mapper_registry.constructor
+
+
 ROLES = ("user", "bot", "advisor", "system")
 HANDOFF_STATES = ("queued", "advisor_joined", "closed")
 

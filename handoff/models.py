@@ -6,9 +6,21 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import registry
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 
-Base = declarative_base()
+mapper_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """Declarative base written out so type checkers see a class (SQLAlchemy 1.4); the same as
+    `declarative_base()`, with its own metadata (separate from knowledge and the outbox)."""
+
+    __abstract__ = True
+    registry = mapper_registry
+    metadata = mapper_registry.metadata
+    __init__ = mapper_registry.constructor
+
 
 # Priorities: higher is more urgent. The queue is ordered by priority, then waiting time.
 PRIORITY_EMERGENCY = 100
