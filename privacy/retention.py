@@ -37,7 +37,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 logger = logging.getLogger(__name__)
 
@@ -268,28 +268,16 @@ def _insight(engine: Engine, counts: dict[str, int], *, before: float | None = N
     conversations = _table(engine, "insight_conversations")
     review = _table(engine, "insight_review")
     messages = _table(engine, "insight_messages")
-    hashes: list[str] = []
     if sender is not None:
         if conversations is None:
             return
         hashes = _insight_sender_hashes(settings, sender)
         if not hashes:
             return
+        with engine.begin() as conn:
+            _insight_erase_sender(conn, counts, conversations, review, messages, hashes)
+        return
     with engine.begin() as conn:
-        if sender is not None:
-            ids = [row[0] for row in conn.execute(
-                sa.select(conversations.c.id).where(conversations.c.sender_hash.in_(hashes)))]
-            if not ids:
-                return
-            if review is not None:
-                counts["insight_review"] = conn.execute(
-                    sa.delete(review).where(review.c.conversation_id.in_(ids))).rowcount
-            if messages is not None:
-                counts["insight_messages"] = conn.execute(
-                    sa.delete(messages).where(messages.c.conversation_id.in_(ids))).rowcount
-            counts["insight_conversations"] = conn.execute(
-                sa.delete(conversations).where(conversations.c.id.in_(ids))).rowcount
-            return
         if review is not None:
             counts["insight_review"] = conn.execute(
                 sa.delete(review).where(review.c.created_at < before)).rowcount
@@ -298,6 +286,25 @@ def _insight(engine: Engine, counts: dict[str, int], *, before: float | None = N
                 sa.update(conversations)
                 .where(conversations.c.last_at < before, conversations.c.sender_hash != "")
                 .values(sender_hash="")).rowcount
+
+
+def _insight_erase_sender(conn: Connection, counts: dict[str, int], conversations: sa.Table,
+                          review: sa.Table | None, messages: sa.Table | None,
+                          hashes: list[str]) -> None:
+    """Delete the insight conversations of the pseudonyms `hashes`, with their review entries
+    and messages."""
+    ids = [row[0] for row in conn.execute(
+        sa.select(conversations.c.id).where(conversations.c.sender_hash.in_(hashes)))]
+    if not ids:
+        return
+    if review is not None:
+        counts["insight_review"] = conn.execute(
+            sa.delete(review).where(review.c.conversation_id.in_(ids))).rowcount
+    if messages is not None:
+        counts["insight_messages"] = conn.execute(
+            sa.delete(messages).where(messages.c.conversation_id.in_(ids))).rowcount
+    counts["insight_conversations"] = conn.execute(
+        sa.delete(conversations).where(conversations.c.id.in_(ids))).rowcount
 
 
 def _insight_sender_hashes(settings: Any, sender: str) -> list[str]:
