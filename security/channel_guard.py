@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from security.input_guard import (
     GuardResult,
@@ -26,6 +26,8 @@ from security.input_guard import (
     valid_sender_id,
 )
 from security.rate_limit import RATE_LIMIT_MESSAGE, limiter_for
+
+IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Fixed buttons of our own front ends (not sent by the bot, always offered):
 # the widget's start message and its "Mit einem Menschen sprechen" button; Telegram's
@@ -63,9 +65,9 @@ class Admission:
         )
 
 
-def parse_networks(spec: str | Iterable[str]) -> list[ipaddress._BaseNetwork]:
+def parse_networks(spec: str | Iterable[str]) -> list[IPNetwork]:
     items = spec.split(",") if isinstance(spec, str) else list(spec)
-    networks = []
+    networks: list[IPNetwork] = []
     for item in items:
         item = item.strip()
         if item:
@@ -73,7 +75,7 @@ def parse_networks(spec: str | Iterable[str]) -> list[ipaddress._BaseNetwork]:
     return networks
 
 
-def client_ip(request: Any, trusted_proxies: list[ipaddress._BaseNetwork]) -> str:
+def client_ip(request: Any, trusted_proxies: list[IPNetwork]) -> str:
     """The client's address; X-Forwarded-For is only believed from a trusted proxy."""
     remote = getattr(request, "ip", "") or ""
     if not trusted_proxies or not _in(remote, trusted_proxies):
@@ -87,7 +89,7 @@ def client_ip(request: Any, trusted_proxies: list[ipaddress._BaseNetwork]) -> st
     return hops[0] if hops else remote
 
 
-def _in(address: str, networks: list[ipaddress._BaseNetwork]) -> bool:
+def _in(address: str, networks: list[IPNetwork]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
