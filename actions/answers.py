@@ -139,7 +139,8 @@ class ValidatePflegeSlots(ValidationAction):
 
     def validate_pflegegrad(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        grade = parse_grade(value) or grade_from_text((tracker.latest_message or {}).get("text"))
+        said = (tracker.latest_message or {}).get("text") or ""
+        grade = parse_grade(value) or grade_from_text(said)
         # an unusable value keeps the grade the user named before
         return {"pflegegrad": grade or _previous(tracker, "pflegegrad")}
 

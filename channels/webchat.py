@@ -196,8 +196,9 @@ class WebchatInput(InputChannel):
                                          headers=headers)
                 shown = text
                 if admission.guard is not None and admission.guard.is_button_payload:
-                    shown = await asyncio.to_thread(self.outbox.button_title_sync, conversation,
-                                                    text) or text
+                    title: str | None = await asyncio.to_thread(
+                        self.outbox.button_title_sync, conversation, text)
+                    shown = title or text
                 await self.outbox.append(conversation, "user", shown)
                 for notice in admission.notices:
                     await output.send_response(conversation, {"text": notice, "role": "system"})

@@ -43,7 +43,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -55,6 +55,9 @@ from sanic.response import HTTPResponse
 
 from bot.content.texts import fallback_hotline
 from quartierslotse.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -281,6 +284,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that survives a database restart without manual action."""
 
     RETRY_SECONDS = 20.0
+    engine: Engine  # set in SQLTrackerStore.__init__, which leaves it unannotated
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         import sqlalchemy as sa

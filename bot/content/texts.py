@@ -32,7 +32,9 @@ def text(name: str) -> str:
 
 
 class _HasFallback(Protocol):
-    fallback_hotline: str
+    # read-only, so a frozen Settings dataclass satisfies it
+    @property
+    def fallback_hotline(self) -> str: ...
 
 
 def fallback_hotline(settings: _HasFallback) -> str:

@@ -39,11 +39,11 @@ class WebchatUser:
         """The next outbox message with this role (skipping the user's own echoes)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            params: dict[str, str | int] = {
+                "sender": self.sender, "after": self.last_id,
+                "timeout": max(1, int(deadline - time.monotonic()))}
             response = requests.get(
-                f"{self.rasa_url}/webhooks/webchat/messages",
-                params={"sender": self.sender, "after": self.last_id,
-                        "timeout": max(1, int(deadline - time.monotonic()))},
-                timeout=timeout + 5,
+                f"{self.rasa_url}/webhooks/webchat/messages", params=params, timeout=timeout + 5,
             )
             response.raise_for_status()
             for message in response.json()["messages"]:
