@@ -45,6 +45,7 @@ services: system-deps
 
 test: install services knowledge nlp
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(TYPED)
 	$(VENV)/bin/quartierslotse facts check
 	$(VENV)/bin/quartierslotse answers build --check
 	@mkdir -p build && $(VENV)/bin/quartierslotse answers export --format html --output build/antwortkatalog.html
@@ -55,8 +56,12 @@ test: install services knowledge nlp
 lint: install
 	$(VENV)/bin/ruff check .
 
+# every package of pyproject.toml [tool.setuptools.packages.find], plus benchmarks (not tests)
+TYPED := quartierslotse knowledge actions bot channels handoff advisor web security privacy \
+         insight safety benchmarks
+
 types: install
-	$(VENV)/bin/mypy quartierslotse knowledge actions
+	$(VENV)/bin/mypy $(TYPED)
 
 clean:
 	rm -rf build models var .pytest_cache
