@@ -377,6 +377,9 @@ class ActionEmergencyHandoff(Action):
                                    SlotSet("callback_offered", None)]
         dispatcher.utter_message(text=emergency_status(result, kind), role="system",
                                  handoff="emergency")
+        if tracker.get_slot("disclosure_pending"):  # the conversation began with this message
+            dispatcher.utter_message(response="utter_disclosure_after_emergency")
+            events.append(SlotSet("disclosure_pending", False))
         if result.advisors or result.claimed_by:
             events.append(ConversationPaused())
         return events

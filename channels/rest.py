@@ -31,6 +31,7 @@ from sanic.response import HTTPResponse
 
 from channels.webchat import CONVERSATION_PREFIX as WEBCHAT_PREFIX
 from quartierslotse.settings import get_settings
+from security.channel_guard import rasa_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ class GuardedRestInput(RestInput):
                 try:
                     await on_new_message(UserMessage(admission.text, collector, sender,
                                                      input_channel=self.name(),
-                                                     metadata=metadata or None))
+                                                     metadata=rasa_metadata(admission.text,
+                                                                            metadata)))
                 except (Exception, asyncio.CancelledError) as exc:
                     # only the type: the text and the sender id are the user's data
                     logger.error("REST-Nachricht nicht verarbeitet (%s)", type(exc).__name__)

@@ -41,6 +41,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from security.channel_guard import rasa_metadata
+
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram counts UTF-16 code units
@@ -585,7 +587,7 @@ class TelegramInput(InputChannel):
         if not text:
             return
         await out.send_typing(chat_id)
-        metadata = {"telegram_update_id": update.get("update_id")}
+        metadata = rasa_metadata(text, {"telegram_update_id": update.get("update_id")})
         await on_new_message(
             UserMessage(text, out, chat_id, input_channel=self.name(), metadata=metadata)
         )

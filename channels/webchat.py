@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from channels.outbox import Outbox, clean_buttons
 from quartierslotse.settings import get_settings
+from security.channel_guard import rasa_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +209,8 @@ class WebchatInput(InputChannel):
             else:
                 await self.outbox.append(conversation, "user", text)
             await on_new_message(UserMessage(
-                text, output, conversation, input_channel=self.name(), metadata=metadata,
+                text, output, conversation, input_channel=self.name(),
+                metadata=rasa_metadata(text, metadata),
             ))
             return response.json({"messages": output.messages})
 

@@ -36,6 +36,9 @@ ACUTE: Tier = "akut"
 POSSIBLE: Tier = "moeglich"
 NONE: Tier = "keins"
 SUICIDE_CATEGORY = "suizid"
+# Message metadata set by the server's channels (never taken from a client): this message
+# shows acute danger, so a conversation that starts with it hears 112 before the greeting.
+ACUTE_DANGER_METADATA = "ql_acute_danger"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from safety.emergency import ACUTE_DANGER_METADATA, assess
 from security.input_guard import (
     GuardResult,
     guard_for_tracker,
@@ -95,6 +96,18 @@ def _in(address: str, networks: list[IPNetwork]) -> bool:
     except ValueError:
         return False
     return any(ip in net for net in networks)
+
+
+def rasa_metadata(text: str, client: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The metadata handed to Rasa with a user message: the client's own keys, without the
+    ones only the server may set, plus whether the message shows acute danger (read by
+    actions/session.py, so a first message "Mein Mann ist gestürzt" gets 112 before the
+    greeting)."""
+    metadata = {key: value for key, value in (client or {}).items()
+                if key != ACUTE_DANGER_METADATA}
+    if text and assess(text).is_acute:
+        metadata[ACUTE_DANGER_METADATA] = True
+    return metadata or None
 
 
 class ChannelGuard:

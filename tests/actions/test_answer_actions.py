@@ -19,6 +19,7 @@ from actions.answers import (
     normalise_relation,
 )
 from actions.session import ActionSessionStart
+from safety.emergency import ACUTE_DANGER_METADATA
 
 DOMAIN = {
     "slots": {
@@ -165,3 +166,21 @@ def test_session_start_discloses_and_keeps_context_but_not_contact_data() -> Non
     carried = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert carried == {"pflegegrad": "3"}
     assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
+
+
+def test_a_conversation_that_begins_with_acute_danger_hears_112_before_the_greeting() -> None:
+    """The channel marked the first message as acute danger: no greeting at the start, the
+    short disclosure follows the emergency message instead."""
+    marked = {"session_started_metadata": {ACUTE_DANGER_METADATA: True, "municipality": "Hagen"}}
+    t = Tracker("t", marked, {}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionSessionStart().run(dispatcher, t, DOMAIN))
+    assert dispatcher.messages == []
+    assert {"event": "slot", "timestamp": None, "name": "disclosure_pending",
+            "value": True} in events
+    # a client cannot switch the greeting off with a look-alike value
+    spoofed = {"session_started_metadata": {ACUTE_DANGER_METADATA: "yes"}}
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionSessionStart().run(
+        dispatcher, Tracker("t", spoofed, {}, [], False, None, {}, "action_listen"), DOMAIN))
+    assert dispatcher.messages[0]["response"] == "utter_disclosure"
