@@ -44,6 +44,17 @@ async def test_output_channel_stores_role_buttons_and_handoff(outbox: Outbox) ->
     assert stored[0]["handoff"] == "advisor_joined" and "handoff" not in stored[1]
     assert stored[1]["buttons"] == [{"title": "Pflege", "payload": "/ask_pflegegrad"}]
     assert all(ISO.match(m["timestamp"]) for m in stored)
+
+
+async def test_emergency_and_waiting_notes_keep_their_handoff_state(outbox: Outbox) -> None:
+    """The widget and the console read the state of a system message: an emergency sent while
+    queued and the waiting reminder must keep it; an unknown state is dropped."""
+    output = OutboxOutput(outbox)
+    for state in ("emergency", "waiting", "erfunden"):
+        await output.send_response("abcdefgh", {"text": "Hinweis", "role": "system",
+                                                "handoff": state})
+    stored = await outbox.after("abcdefgh", 0)
+    assert [m.get("handoff") for m in stored] == ["emergency", "waiting", None]
     assert output.messages == stored
 
 

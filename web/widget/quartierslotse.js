@@ -51,8 +51,10 @@
     advisor: "Beraterin/Berater",
     system: "Hinweis"
   };
+  var WAITING_TEXT = "Sie warten auf eine Beraterin oder einen Berater. Sie können hier weiter schreiben.";
   var HANDOFF_TEXT = {
-    queued: "Sie warten auf eine Beraterin oder einen Berater. Sie können hier weiter schreiben.",
+    queued: WAITING_TEXT,
+    waiting: WAITING_TEXT, // the reminder while queued keeps the banner
     advisor_joined: "Eine Beraterin oder ein Berater ist jetzt für Sie da."
   };
 
