@@ -74,7 +74,8 @@ def test_admin_keeps_hours_and_notice_up_to_date_and_the_bot_follows(console, tm
     ARTIFACTS.mkdir(exist_ok=True)
     before = RestChat(console.settings.rasa_url).say_text(QUESTION)
     assert "Seniorenbüro Hörde" in before and "Dienstag: 9 bis 12 Uhr" not in before
-    tomorrow = (local_date(datetime.now(timezone.utc)) + timedelta(days=1)).isoformat()
+    today = local_date(datetime.now(timezone.utc))
+    tomorrow = (today + timedelta(days=1)).isoformat()
     dortmund = _account(console, "Dortmund")
     oberhausen = _account(console, "Oberhausen")
     axe = axe_source()
@@ -93,7 +94,7 @@ def test_admin_keeps_hours_and_notice_up_to_date_and_the_bot_follows(console, tm
         page.get_by_label("Ausnahme 1: vom").fill(tomorrow)
         page.get_by_label("Ausnahme 1: bis").fill(tomorrow)
         page.get_by_label("Ausnahme 1: Hinweis").fill("Betriebsausflug")
-        page.get_by_label("Hinweis 1: gültig ab").fill(tomorrow)
+        page.get_by_label("Hinweis 1: gültig ab").fill(today.isoformat())  # shown from today on
         page.get_by_label("Hinweis 1: gültig bis").fill(tomorrow)
         page.get_by_label("Hinweis 1: Text").fill(NOTICE)
         page.get_by_role("button", name="Speichern").click()
@@ -108,7 +109,7 @@ def test_admin_keeps_hours_and_notice_up_to_date_and_the_bot_follows(console, tm
 
         # the export reproduces the edit, re-importing it changes nothing
         exported = _cli(console, "export", "--municipality", "Dortmund")
-        assert "Di 09:00-12:00" in exported and f"{tomorrow}: {NOTICE}" in exported
+        assert "Di 09:00-12:00" in exported and f"{today}..{tomorrow}: {NOTICE}" in exported
         path = tmp_path / "dortmund.yml"
         path.write_text(exported, encoding="utf-8")
         assert "0 Kommune(n) aktualisiert" in _cli(console, "import", str(path))

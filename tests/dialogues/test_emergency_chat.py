@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.components.safety_line import SAFETY_LINES
-from bot.content.facts import render
+from bot.components.safety_line import safety_line
 from tests.support.chat import RestChat
 
 pytestmark = pytest.mark.model
 
 ALARM = "Rufen Sie sofort den Notruf 112 an!"
-SAFETY_LINE = render(SAFETY_LINES["akut"])
+SAFETY_LINE = safety_line("akut")
 
 
 def turn(chat: RestChat, text: str) -> list[str]:
@@ -31,8 +30,8 @@ def test_the_stroke_signs_question_gets_the_safety_line_and_the_fast_answer(
         chat: RestChat) -> None:
     turn(chat, "Guten Tag")
     texts = turn(chat, "Woran erkenne ich einen Schlaganfall?")
-    assert texts[0].startswith(SAFETY_LINE)
-    assert "FAST" in texts[0]  # the answer about the signs follows the one line
+    assert texts[0] == SAFETY_LINE  # one line first, in its own bubble
+    assert "FAST" in texts[1]  # then the answer about the signs
     assert not any(ALARM in text for text in texts)  # no full alarm, no urgent handoff
     # the tier does not stick: the next question is answered without the line
     follow_up = turn(chat, "Was kostet ein Hausnotruf?")

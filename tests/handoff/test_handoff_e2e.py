@@ -123,7 +123,7 @@ def test_emergency_jumps_the_queue(console, make_user, bot_stack) -> None:
     # the emergency rule (data/rules/emergency.yml) ends with action_emergency_handoff,
     # after the 112 message; here the action is run the way that rule runs it
     response = requests.post(
-        f"{bot_stack.rasa_url}/conversations/{second.sender}/execute",
+        f"{bot_stack.rasa_url}/conversations/{conversation_id(second.sender)}/execute",
         params={"output_channel": "webchat", "token": bot_stack.rasa_token},
         json={"name": "action_emergency_handoff"}, timeout=60)
     assert response.status_code == 200, response.text

@@ -8,8 +8,10 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 
 import pytest
+import requests
 
 from privacy.logging import RASA_LOGGING_CONFIG, RedactingFilter, redact_record
 
@@ -84,12 +86,15 @@ def test_rasa_logging_config_redacts_every_handler_including_late_ones(tmp_path)
 
 @pytest.mark.model
 def test_running_rasa_server_writes_no_personal_data_to_its_log(bot_stack) -> None:
-    """A message that makes Rasa log the user's text (a broken /command through the internal
-    REST channel makes Rasa warn with `user_text=`); the log shows the event, not the data."""
-    from tests.support.chat import RestChat
-
+    """A message that makes Rasa log the user's text (a broken /command makes Rasa warn with
+    `user_text=`); the log shows the event, not the data. The public channels no longer pass
+    typed /commands to Rasa, so the message goes in through Rasa's authenticated HTTP API."""
     phone, email = "0171 9876543", "opa.test@example.org"
-    RestChat(bot_stack.rasa_url).say(f'/{{"rufnummer": "{phone}", "mail": "{email}"}}')
+    reply = requests.post(
+        f"{bot_stack.rasa_url}/conversations/log-{uuid.uuid4().hex[:12]}/messages",
+        params={"token": bot_stack.rasa_token}, timeout=60,
+        json={"text": f'/{{"rufnummer": "{phone}", "mail": "{email}"}}', "sender": "user"})
+    assert reply.status_code == 200, reply.text
     log = (bot_stack.var_dir / "logs" / "rasa-server.log")
     deadline = time.monotonic() + 20
     while ("message.parsing.failed" not in log.read_text(errors="replace")

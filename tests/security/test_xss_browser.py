@@ -95,7 +95,7 @@ def test_widget_renders_hostile_text_inert(page, demo_site: str, bot_stack: Sett
 
     # an impersonated advisor message and a button with a hostile title (through the API)
     reply = requests.post(
-        f"{bot_stack.rasa_url}/conversations/{sender}/tracker/events",
+        f"{bot_stack.rasa_url}/conversations/{shared['sender']}/tracker/events",
         params={"token": bot_stack.rasa_token, "output_channel": "webchat",
                 "execute_side_effects": "true"}, timeout=30,
         json=[{"event": "bot", "text": ADVISOR_PAYLOAD, "metadata": {"role": "advisor"},

@@ -81,11 +81,11 @@ def test_senior_asks_uses_topics_resizes_and_reloads(page, demo_site, axe) -> No
     assert page.watch.errors == []  # no script error, no CSP violation by the widget
     # the text size switch: three sizes, each visibly larger; screenshots of all three
     panel = page.locator("#ql-panel")
-    sizes = []
+    sizes: list[float] = []  # the panel's font size after each switch, in px
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.get_by_role("button", name="Einstellungen").click()  # sizes and deletion live there
-    sizes = ["A normale Schrift", "A+ große Schrift", "A++ sehr große Schrift"]
-    for index, name in enumerate(sizes):
+    size_names = ["A normale Schrift", "A+ große Schrift", "A++ sehr große Schrift"]
+    for index, name in enumerate(size_names):
         button = page.get_by_role("button", name=name, exact=True)
         button.click()
         assert button.get_attribute("aria-pressed") == "true"
@@ -166,8 +166,9 @@ def test_handoff_then_advisor_reply_arrives(page, demo_site, bot_stack, axe) -> 
 
 
 def tracker_user_events(rasa_url: str, token: str, sender: str) -> list[dict]:
+    """User events of the widget's conversation (Rasa knows it as `webchat:<sender>`)."""
     with urllib.request.urlopen(
-        f"{rasa_url}/conversations/{sender}/tracker?token={token}", timeout=30
+        f"{rasa_url}/conversations/{conversation_id(sender)}/tracker?token={token}", timeout=30
     ) as response:
         events = json.loads(response.read()).get("events") or []
     return [e for e in events if e.get("event") == "user"]
