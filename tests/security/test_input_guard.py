@@ -12,6 +12,8 @@ from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLSt
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from safety.emergency import ACUTE_DANGER_METADATA
+from security.channel_guard import rasa_metadata
 from security.input_guard import (
     EMPTY_NOTICE,
     guard_text,
@@ -194,3 +196,14 @@ def test_only_offered_payloads_reach_rasa_as_commands(
     result = guard_text(attempt, offered_payloads=offered)
     if rasa_sees_intent(result.text):
         assert result.text in offered
+
+
+def test_only_the_server_marks_a_message_as_acute_danger() -> None:
+    """rasa_metadata: the client's own keys pass, the danger marker is the server's verdict
+    on the text (a client sending it for a harmless text gets it removed)."""
+    assert rasa_metadata("Was ist ein Pflegegrad?",
+                         {"municipality": "Hagen", ACUTE_DANGER_METADATA: True}) == {
+        "municipality": "Hagen"}
+    assert rasa_metadata("Was ist ein Pflegegrad?", None) is None
+    assert rasa_metadata("Hilfe, mein Mann ist gestürzt und kommt nicht mehr hoch", None) == {
+        ACUTE_DANGER_METADATA: True}
