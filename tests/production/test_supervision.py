@@ -26,6 +26,7 @@ import pytest
 from quartierslotse import processes
 from quartierslotse.services import Service
 from quartierslotse.settings import PROJECT_ROOT, Settings, get_settings
+from security import hardening
 from tests.conftest import free_port
 
 
@@ -156,13 +157,19 @@ def _children(parent: int) -> dict[int, str]:
     return children
 
 
+SERVICE_MODULES = {  # the module each service runs (quartierslotse/services.py)
+    hardening.rasa_command("python")[-1]: "Rasa-Server",
+    hardening.action_server_command("python", get_settings())[2]: "Action-Server",
+    "advisor": "Beratungskonsole",
+    "web.server": "Demo-Seite",
+}
+
+
 def _service_name(cmdline: str) -> str:
-    for marker, name in ((" -m rasa run", "Rasa-Server"),
-                         ("security.action_server", "Action-Server"),
-                         (" -m advisor", "Beratungskonsole"), ("web.server", "Demo-Seite")):
-        if marker in cmdline:
-            return name
-    return cmdline
+    """The supervisor's name of a process, from the module after `-m`."""
+    words = cmdline.split()
+    module = words[words.index("-m") + 1] if "-m" in words[:-1] else ""
+    return SERVICE_MODULES.get(module, cmdline)
 
 
 @pytest.fixture(scope="module")
