@@ -118,6 +118,26 @@ def office_notes() -> list[OfficeNote]:
     return notes
 
 
+def fact_values(fact: facts_module.Fact) -> list[tuple[str, str]]:
+    """(field, value as shown with its unit) for every number of a fact."""
+    values = []
+    for name, kind in fact.units().items():
+        raw = fact.data.get(name)
+        unit = UNIT_LABELS.get(kind, kind)
+        if isinstance(raw, dict):
+            shown = " · ".join(f"PG {g}: {facts_module.number(v, kind)}"
+                               for g, v in raw.items() if v is not None) + f" {unit}"
+        elif isinstance(raw, list):
+            shown = ", ".join(str(v) for v in raw) + f" ({unit})"
+        elif raw is not None:
+            shown = (f"{unit} {raw}" if kind == "phone"
+                     else f"{facts_module.number(raw, kind)} {unit}")
+        else:
+            continue
+        values.append((name, shown))
+    return values
+
+
 def _fact_rows(keys: list[str]) -> list[tuple[str, str, str, str, str]]:
     """(key, values, source, Stand, review date) per fact."""
     all_facts = facts_module.facts()
@@ -126,21 +146,7 @@ def _fact_rows(keys: list[str]) -> list[tuple[str, str, str, str, str]]:
         fact = all_facts.get(key)
         if fact is None:
             continue
-        values = []
-        for name, kind in fact.units().items():
-            raw = fact.data.get(name)
-            unit = UNIT_LABELS.get(kind, kind)
-            if isinstance(raw, dict):
-                shown = " · ".join(f"PG {g}: {facts_module.number(v, kind)}"
-                                   for g, v in raw.items() if v is not None) + f" {unit}"
-            elif isinstance(raw, list):
-                shown = ", ".join(str(v) for v in raw) + f" ({unit})"
-            elif raw is not None:
-                shown = (f"{unit} {raw}" if kind == "phone"
-                         else f"{facts_module.number(raw, kind)} {unit}")
-            else:
-                continue
-            values.append(f"{shown} [{name}]")
+        values = [f"{shown} [{name}]" for name, shown in fact_values(fact)]
         rows.append((key, "; ".join(values) or "keine Zahl (nur Quelle)", fact.source,
                      facts_module.german_date(fact.as_of),
                      facts_module.german_date(fact.review_by)))
@@ -210,26 +216,38 @@ th{background:#e8eef5}.meta{color:#444;font-size:.92rem}.warn{background:#fff4d6
 
 
 def _table(head: list[str], rows: Sequence[tuple[str, ...]], klass: str = "") -> str:
+    """A table with column headers; each cell names its column (data-label) so a narrow
+    screen can show the rows one below the other."""
     e = html.escape
-    body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td data-label='{e(h)}'>{e(c)}</td>"
+                                    for h, c in zip(head, row, strict=True)) + "</tr>"
+                   for row in rows)
     cls = f' class="{klass}"' if klass else ""
-    return (f"<table{cls}><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>"
-            + body + "</table>")
+    return (f"<table{cls}><thead><tr>"
+            + "".join(f"<th scope='col'>{e(h)}</th>" for h in head)
+            + "</tr></thead><tbody>" + body + "</tbody></table>")
 
 
 def html_page(today: date) -> str:
+    """The catalog as a stand-alone HTML file (styles inline, for printing and mailing)."""
+    return ("<!doctype html><html lang='de'><head><meta charset='utf-8'>\n"
+            "<title>Antwortkatalog des Quartierslotsen</title>\n"
+            f"<style>{CSS}</style>\n</head><body>" + html_body(today) + "</body></html>\n")
+
+
+def html_body(today: date) -> str:
+    """The catalog's content without page, styles or scripts (the console shows it inside
+    its own layout; its CSP allows no inline style)."""
     e = html.escape
     items = answers()
     due, status = _status(today)
-    parts = ["<!doctype html><html lang='de'><head><meta charset='utf-8'>",
-             "<title>Antwortkatalog des Quartierslotsen</title>", f"<style>{CSS}</style>",
-             "</head><body><h1>Antwortkatalog des Quartierslotsen</h1>",
+    parts = ["<h1>Antwortkatalog des Quartierslotsen</h1>",
              f"<p>Erstellt am {e(today.isoformat())}. {e(status)}</p>",
              "<p>Jede Antwort steht so da, wie Nutzerinnen und Nutzer sie sehen. Darunter stehen "
              "die Angaben (Beträge, Fristen, Telefonnummern), die sie verwendet – mit Quelle, "
              "Stand und dem Datum der nächsten Prüfung. Wenn mehrere Fassungen gezeigt werden, "
              "hängt die Fassung vom Gespräch ab (zum Beispiel vom genannten Pflegegrad).</p>",
-             "<nav><ul>"]
+             "<nav aria-label='Inhalt des Katalogs'><ul>"]
     groups = _grouped(items)
     parts += [f"<li><a href='#t{i}'>{e(topic)}</a> ({len(group)})</li>"
               for i, (topic, group) in enumerate(groups.items())]
@@ -265,7 +283,7 @@ def html_page(today: date) -> str:
                           "überfällig" if d.overdue else "bald fällig", ", ".join(d.answers))
                          for d in due]))
     parts.append("<div class='sign'><p>Geprüft und freigegeben (Name, Stelle, Datum, "
-                 "Unterschrift):</p><p>&nbsp;</p></div></body></html>")
+                 "Unterschrift):</p><p>&nbsp;</p></div>")
     return "\n".join(parts) + "\n"
 
 
