@@ -28,7 +28,6 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupA
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import office_messages
 from actions.answers import load_facts
 from actions.formatting import day_label, time_range
 from actions.offices import ActionAskPlace, ValidatePlaceMixin
@@ -425,7 +424,7 @@ class ValidateHandoffPlaceForm(ValidatePlaceMixin, FormValidationAction):
 
 
 class ActionAskHandoffPlace(ActionAskPlace):
-    question = office_messages.ASK_HANDOFF_PLACE
+    for_handoff = True
 
     def name(self) -> str:
         return "action_ask_handoff_place_form_place"

@@ -107,7 +107,7 @@ class ValidateHoursForm(ValidatePlaceMixin, FormValidationAction):
 class ActionAskPlace(Action):
     """Asks for the place; silent when the validation has just asked a clarifying question."""
 
-    question = messages.ASK_PLACE
+    for_handoff = False
 
     def name(self) -> str:
         return "action_ask_place"
@@ -116,7 +116,8 @@ class ActionAskPlace(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if not tracker.get_slot("place_attempts"):
-            dispatcher.utter_message(text=self.question)
+            dispatcher.utter_message(
+                text=messages.place_question(tracker.get_slot("relation"), self.for_handoff))
         return []
 
 

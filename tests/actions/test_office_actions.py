@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.office_messages as messages
 import actions.offices as offices
 import actions.opening_hours as opening_hours
+from actions.handoff import ActionAskHandoffPlace
 from knowledge.db import open_session
 from knowledge.setup import ensure_database
 
@@ -169,6 +170,18 @@ def test_ask_place_is_silent_after_a_clarifying_question() -> None:
     assert [m["text"] for m in dispatcher.messages] == [
         "Wo wohnen Sie? Nennen Sie bitte Ihren Ort, Stadtteil oder Ihre Postleitzahl."
     ]
+
+
+def test_a_relative_is_asked_where_the_person_lives() -> None:
+    """Relatives (often on Telegram) ask for their mother: the question is about her."""
+    assert run(offices.ActionAskPlace(), relation="Mutter")[0] == [
+        "Wo wohnt Ihre Mutter? Nennen Sie bitte den Ort, den Stadtteil oder die Postleitzahl."]
+    assert run(offices.ActionAskPlace(), relation="Eltern")[0][0].startswith(
+        "Wo wohnen Ihre Eltern?")
+    handoff_question = run(ActionAskHandoffPlace(), relation="Ehemann")[0][0]
+    assert "In welchem Ort oder Stadtteil wohnt Ihr Mann?" in handoff_question
+    # an unknown or odd slot value falls back to asking the user
+    assert run(offices.ActionAskPlace(), relation=["Mutter"])[0][0].startswith("Wo wohnen Sie?")
 
 
 def test_opening_hours_for_tomorrow_and_the_weekly_plan() -> None:
