@@ -77,20 +77,3 @@ def bot_stack(stack_settings: Settings, trained_model: Path) -> Iterator[Setting
 def chat(bot_stack: Settings) -> RestChat:
     """A fresh conversation (new sender id) with the running bot through the REST channel."""
     return RestChat(bot_stack.rasa_url)
-
-
-QUARANTINE_FILE = Path(__file__).with_name("quarantine.txt")
-
-
-def _quarantined() -> set[str]:
-    lines = QUARANTINE_FILE.read_text(encoding="utf-8").splitlines()
-    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests listed in tests/quarantine.txt still run, but their failure is reported as xfail."""
-    quarantined = _quarantined()
-    for item in items:
-        if item.nodeid.split("[", 1)[0] in quarantined:
-            item.add_marker(pytest.mark.xfail(
-                reason="in Quarantäne (tests/quarantine.txt), muss repariert werden", strict=False))
