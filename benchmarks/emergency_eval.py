@@ -139,6 +139,9 @@ def measure(judge: Callable[[str], Verdict], data: dict[str, Any]) -> dict[str, 
     if any(intent is not None for _, (_, _, intent) in verdicts):
         topic = sum(1 for item, (_, _, intent) in verdicts if intent == item["intent"])
         result["hard_negatives_with_their_topic_intent"] = round(topic / len(negatives), 3)
+        result["hard_negatives_with_another_intent"] = [
+            f"{item['intent']} -> {intent}: {item['text']}"
+            for item, (_, _, intent) in verdicts if intent != item["intent"]]
     return result
 
 

@@ -198,7 +198,7 @@ def test_the_generator_gets_the_models_responses_and_puts_the_line_first_once() 
     assert isinstance(generator, TemplatedNaturalLanguageGenerator)
     generator.responses = {"utter_fast": [{"text": "So erkennen Sie einen Schlaganfall."}],
                            "utter_emergency": [{"text": "Rufen Sie sofort den Notruf an!"}]}
-    marked = UserUttered("Woran merkt man einen Schlaganfall?", {"name": "ask_gesundheit"},
+    marked = UserUttered("Welche Vorboten hat ein Schlaganfall?", {"name": "ask_gesundheit"},
                          [{"entity": "emergency_tier", "value": "moeglich"},
                           {"entity": "emergency_type", "value": "akut"}])
     tracker = DialogueStateTracker.from_events("u", [ActionExecuted("action_listen"), marked])
