@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from advisor import auth
 from advisor import offices as office_pages
+from advisor import review as review_pages
 from advisor.rasa_api import RasaAPI, RasaError, transcript
 from handoff import service
 from handoff.contact import municipality_names
@@ -160,9 +161,11 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     templates.filters["audit_label"] = lambda key: AUDIT_LABELS.get(key, key)
     templates.filters["role_label"] = lambda key: ROLE_LABELS.get(key, key)
     templates.globals["may_view_insight"] = may_view_insight
+    templates.globals["may_review"] = review_pages.may_review
     templates.globals["is_admin"] = lambda advisor: getattr(advisor, "role", "") == ROLE_ADMIN
     templates.filters["municipality_label"] = municipality_label
     rasa = RasaAPI(settings.rasa_url, settings.rasa_token)
+    content_review = review_pages.Review()  # facts to review and the Antwortkatalog, cached
 
     @app.after_server_stop
     async def _close(*_: Any) -> None:
@@ -279,7 +282,8 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @requires_login()
     async def index(request: Request) -> HTTPResponse:
         advisor = request.ctx.advisor
-        return render("queue.html", advisor=advisor, csrf=request.ctx.csrf)
+        return render("queue.html", advisor=advisor, csrf=request.ctx.csrf,
+                      review=await content_review.notice_for(advisor))
 
     @app.post("/duty")
     @requires_login()
@@ -527,6 +531,9 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     # office data, hours and notices (/offices); session, CSRF and templates are the console's
     app.blueprint(office_pages.create_blueprint(db, requires_login, render))
     AUDIT_LABELS.update(office_pages.AUDIT_LABELS)
+    # facts due for review (/pruefung) and the Antwortkatalog (/antwortkatalog), for
+    # municipality admins and admins
+    app.blueprint(review_pages.create_blueprints(content_review, requires_login, render))
 
     @app.on_response
     async def _baseline_headers(_: Request, reply: HTTPResponse) -> None:
