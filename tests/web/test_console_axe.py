@@ -1,7 +1,8 @@
 """axe-core on every console page after log-in (queue, ticket with the reply box, callbacks,
-audit log, insight report and review queue), in headless Chromium; and the queue at 200 %
-zoom (683×384 CSS px) reflows without horizontal scrolling. Console without Rasa
-(console_only)."""
+audit log, insight report and review queue, facts to review and the Antwortkatalog), in
+headless Chromium; the queue at 200 % zoom (683×384 CSS px) reflows without horizontal
+scrolling, and so do /pruefung and /antwortkatalog (1366 and 960 px wide, 200 % zoom, a
+phone of 390×844; screenshots in build/screenshots/). Console without Rasa (console_only)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,10 @@ def test_console_pages_have_no_serious_axe_violations(browser, console_only, axe
         found["ticket"] = serious(page, axe)
         page.screenshot(path=str(SCREENSHOT_DIR / "console-ticket.png"), full_page=True)
         for name, path in [("callbacks", "/callbacks"), ("audit", "/audit"),
-                           ("insight", "/insight/"), ("review", "/insight/review")]:
+                           ("insight", "/insight/"), ("review", "/insight/review"),
+                           ("pruefung", "/pruefung"),
+                           ("pruefung-ueberfaellig", "/pruefung?stichtag=2027-01-02"),
+                           ("antwortkatalog", "/antwortkatalog")]:
             response = page.goto(console_only.url + path)
             assert response is not None and response.status == 200, (path, response)
             found[name] = serious(page, axe)
@@ -89,5 +93,37 @@ def test_console_queue_reflows_at_200_percent_zoom(browser, console_only) -> Non
             page.keyboard.press("Tab")
             names.append(page.evaluate("() => document.activeElement.textContent.trim()"))
         assert any("Abmelden" in n for n in names), names
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("label,width,height", [("desktop", 1366, 768), ("tablet", 960, 720),
+                                                ("zoom200", 683, 384),
+                                                ("phone", 390, 844)])
+def test_review_pages_reflow_without_sideways_scrolling(browser, console_only, label: str,  # noqa: ANN001, F811
+                                                        width: int, height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="de-DE")
+    page = context.new_page()
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        log_in(page, console_only)
+        notice = page.get_by_role("link", name="Angaben müssen geprüft werden")
+        if notice.count():  # the SGB XI facts are due on 1 January 2027
+            notice.click()
+        else:
+            page.goto(console_only.url + "/pruefung")
+        page.get_by_role("heading", name="Angaben prüfen", level=1).wait_for()
+        for name, path in [("pruefung", "/pruefung?stichtag=2027-01-02"),
+                           ("antwortkatalog", "/antwortkatalog")]:
+            response = page.goto(console_only.url + path, timeout=120_000)
+            assert response is not None and response.status == 200, (path, response)
+            widths = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1], (label, path, widths)
+            shot = SCREENSHOT_DIR / f"console-{name}-{label}.png"
+            page.screenshot(path=str(shot), full_page=name == "pruefung")
+            # the first table of the page: a fact with its value, source and dates
+            page.locator("table").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(shot.with_name(f"console-{name}-{label}-tabelle.png")))
     finally:
         context.close()
