@@ -38,6 +38,7 @@ ENV_NAMES = {
     "action_interface": "QL_ACTION_INTERFACE",
     "action_token": "QL_ACTION_TOKEN",
     "max_message_chars": "QL_MAX_MESSAGE_CHARS",
+    "max_request_bytes": "QL_MAX_REQUEST_BYTES",
     "rate_limit_messages": "QL_RATE_LIMIT_MESSAGES",
     "rate_limit_per_ip": "QL_RATE_LIMIT_PER_IP",
     "rate_limit_window_seconds": "QL_RATE_LIMIT_WINDOW_SECONDS",
@@ -98,6 +99,7 @@ class Settings:
     action_interface: str = "127.0.0.1"  # where the action server listens (only Rasa calls it)
     action_token: str = ""  # shared secret Rasa sends to the action server; make run generates one
     max_message_chars: int = 1000  # longer user messages are cut (with a notice), not rejected
+    max_request_bytes: int = 262_144  # larger request bodies to Rasa are refused (413) unread
     rate_limit_messages: int = 20  # messages per client (sender) and window on public channels
     rate_limit_per_ip: int = 120  # messages per client IP and window on public channels
     rate_limit_window_seconds: int = 60

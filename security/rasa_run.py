@@ -6,10 +6,15 @@ visible to every local user (`ps`, /proc/<pid>/cmdline). This wrapper takes the 
 secret volume) and hands it to Rasa's own entry point inside the process, so it never appears
 in the process table. Residual risk (docs/security.md): the environment of a process is
 readable by the same user and root (/proc/<pid>/environ).
+
+It also caps the size of a request body (`QL_MAX_REQUEST_BYTES`, Sanic's REQUEST_MAX_SIZE,
+which Rasa's Sanic app reads from `SANIC_REQUEST_MAX_SIZE`): Sanic's default of 100 MB would
+let one client make the server read and parse a huge body before any channel guard runs.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +38,7 @@ def main() -> None:
     if not token:
         sys.exit("QL_RASA_TOKEN ist nicht gesetzt: Rasas HTTP-API würde ohne Anmeldung laufen.")
     sys.argv = rasa_argv(sys.argv[1:], token)
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(get_settings().max_request_bytes)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
