@@ -1,5 +1,6 @@
 """A small in-memory fake of the webchat channel contract (channels/webchat.py), for fast
-widget tests without a trained model. Runs an aiohttp server in a background thread."""
+widget tests without a trained model. Runs an aiohttp server in a background thread. It can
+be stopped (`go_offline`) or made to hang (`hang = True`: accepts, reads, never answers)."""
 
 from __future__ import annotations
 
@@ -57,11 +58,16 @@ class FakeWebchat:
         self.received: list[dict[str, Any]] = []
         self.deleted: list[str] = []
         self.fail_delete = False  # True: DELETE /conversation answers 503
+        # True: the server hangs. It accepts each connection and reads the request, then never
+        # answers (not even the CORS preflight); requests that hung stay unanswered until stop()
+        self.hang = False
+        self.hung: list[str] = []  # "METHOD /path" of each request that got no answer
         self.url = ""
         self.port = 0
         self._site: web.TCPSite | None = None
         self._loop = asyncio.new_event_loop()
         self._changed: asyncio.Condition | None = None
+        self._stopping: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
 
@@ -94,6 +100,15 @@ class FakeWebchat:
             self._changed.notify_all()
 
     # ---- HTTP ----
+    @web.middleware
+    async def _hang_when_asked(self, request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+        if not self.hang:
+            return await handler(request)
+        self.hung.append(f"{request.method} {request.path}")
+        assert self._stopping is not None
+        await self._stopping.wait()
+        raise web.HTTPServiceUnavailable()
+
     @staticmethod
     def _cors(resp: web.StreamResponse) -> web.StreamResponse:
         resp.headers["Access-Control-Allow-Origin"] = "*"
@@ -157,7 +172,8 @@ class FakeWebchat:
     # ---- lifecycle ----
     async def _start(self, port: int) -> None:
         self._changed = asyncio.Condition()
-        app = web.Application()
+        self._stopping = asyncio.Event()
+        app = web.Application(middlewares=[self._hang_when_asked])
         app.router.add_route("OPTIONS", "/{tail:.*}", self._options)
         app.router.add_post("/webhooks/webchat/webhook", self._webhook)
         app.router.add_get("/webhooks/webchat/messages", self._poll)
@@ -203,6 +219,8 @@ class FakeWebchat:
 
     def stop(self) -> None:
         async def shutdown() -> None:
+            if self._stopping is not None:
+                self._stopping.set()  # hung requests end, the runner need not wait for them
             if self._runner:
                 await self._runner.cleanup()
             # long polls still waiting: end them here, not when the stopped loop is collected

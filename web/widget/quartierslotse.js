@@ -7,7 +7,9 @@
  *
  * Optional attributes: data-color (primary colour, falls back if contrast < 4.5:1),
  * data-accent-color, data-title, data-retention-days, data-max-chars, data-open ("true"),
- * data-help-phone (who to call when the chat cannot be reached, e.g. "Stadt Dortmund 0231 50-0").
+ * data-help-phone (who to call when the chat cannot be reached, e.g. "Stadt Dortmund 0231 50-0"),
+ * data-timeout (seconds to wait for an answer before saying so, default 30; loading the history
+ * and deleting wait at most as long).
  * Vanilla JS, no dependencies, no third-party requests. Everything runs in a shadow root so
  * the city's CSS cannot break it. Speaks the webchat channel contract (channels/webchat.py).
  */
@@ -28,7 +30,8 @@
     retentionDays: parseInt(script.getAttribute("data-retention-days") || "30", 10) || 30,
     maxChars: parseInt(script.getAttribute("data-max-chars") || "1000", 10) || 1000,
     open: script.getAttribute("data-open") === "true",
-    helpPhone: (script.getAttribute("data-help-phone") || "").trim().replace(/[.\s]+$/, "")
+    helpPhone: (script.getAttribute("data-help-phone") || "").trim().replace(/[.\s]+$/, ""),
+    timeout: parseFloat(script.getAttribute("data-timeout")) || 30
   };
   var base = script.src.replace(/[^/]*$/, "");
   var WEBHOOK = cfg.server + "/webhooks/webchat";
@@ -39,8 +42,10 @@
     { label: "A++", name: "sehr große Schrift", px: 30 }
   ];
   // milliseconds each request may take before the widget gives up and says so
-  var TIMEOUT = { post: 30000, history: 10000, remove: 15000, poll: 35000 };
   var POLL_SECONDS = 20;  // the server holds a long poll at most this long (webchat_poll_seconds)
+  var WAIT = (cfg.timeout > 0 ? cfg.timeout : 30) * 1000;
+  var TIMEOUT = { post: WAIT, history: Math.min(10000, WAIT), remove: Math.min(15000, WAIT),
+    poll: POLL_SECONDS * 1000 + Math.min(15000, WAIT) };
   var UNREACHABLE = "Der Chat ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal." +
     (cfg.helpPhone ? " Oder rufen Sie an: " + cfg.helpPhone + "." : "");
   var HUMAN_PAYLOAD = "/request_human";
@@ -333,10 +338,9 @@
   var titles = {};        // payload -> title (from the bot's buttons)
   titles[HUMAN_PAYLOAD] = HUMAN_TITLE;
   var lastId = 0;
-  var polling = false;
   var epoch = 0;          // grows when the conversation is deleted: late answers are dropped
-  var pollCtrl = null;    // aborts the running long poll
-  var pollKick = null;    // starts a waiting poll at once (back online, woken up)
+  var stopPoll = null;    // ends the running long poll (null: none runs)
+  var broken = false;     // a request failed: the next success starts the long poll anew
   var deleting = false;   // a deletion request is on its way
   var waiting = 0;
   var latestButtons = null;
@@ -428,12 +432,16 @@
   }
 
   // called after each batch of messages from the server
-  function settle() {
+  function settle(history) {
     var batch = arrived;
     arrived = [];
     if (!batch.length) return;
     anchor = batch[0];
-    if (!restored) return;  // history after a reload: shown by anchorView(), not announced
+    if (history || !restored) {  // the history: its newest answer is shown, nothing is announced
+      anchor = batch[batch.length - 1];
+      if (focusAnswer && !panel.hidden) { focusAnswer = false; focusInto(anchor); }
+      return;
+    }
     if (following || focusAnswer) { jumpBtn.hidden = true; showAnswer(anchor); }
     else jumpBtn.hidden = false;
     if (focusAnswer && !panel.hidden) {
@@ -590,9 +598,9 @@
     if (msg.role !== "user" && panel.hidden && restored) setUnread(true);
   }
 
-  function addMessages(list) {
+  function addMessages(list, history) {
     (list || []).forEach(addMessage);
-    settle();
+    settle(history);
   }
 
   function setHandoff(state) {
@@ -664,7 +672,7 @@
         addMessages(data.messages);
         pending.forEach(function (p) { if (p.node === node) p.answered = true; });
         host.setAttribute("data-last-latency", String(Math.round(performance.now() - started)));
-        startPolling();
+        recovered();
       })
       .catch(function (err) {
         if (mine !== epoch) return;
@@ -673,6 +681,7 @@
           pending = pending.filter(function (p) { return p.node !== node; });
         }
         var again = !err.status || err.status >= 500 || err.status === 408 || err.status === 429;
+        if (again) broken = true;
         showError(err.message || UNREACHABLE, again ? function () {
           if (node) node.remove();
           post(message, title);
@@ -719,56 +728,65 @@
   }
 
   function startPolling() {
-    if (polling || !lastId) return;
-    polling = true;
-    var delay = 1000, mine = epoch, timer = null;
-    pollCtrl = window.AbortController ? new AbortController() : null;
-    var signal = pollCtrl ? pollCtrl.signal : undefined;
+    if (stopPoll || !lastId) return;
+    var delay = 1000, mine = epoch, timer = null, over = false;
+    var ctrl = window.AbortController ? new AbortController() : null;
+    stopPoll = function () { over = true; clearTimeout(timer); if (ctrl) ctrl.abort(); stopPoll = null; };
     function loop() {
-      timer = null;
-      if (mine !== epoch) return;  // the conversation was deleted
+      if (over || mine !== epoch) return;  // stopped, or the conversation was deleted
       // the server's copy of an answered message may be older than the answers shown: asked
       // for once more, then the bubble stays as it is
       var late = pending.filter(function (p) { return p.answered; });
       var after = late.reduce(function (m, p) { return Math.min(m, p.floor); }, lastId);
       request("GET", "/messages?sender=" + encodeURIComponent(sender) + "&after=" + after +
-        "&timeout=" + POLL_SECONDS, null, TIMEOUT.poll, signal)
+        "&timeout=" + POLL_SECONDS, null, TIMEOUT.poll, ctrl ? ctrl.signal : undefined)
         .then(function (data) {
-          if (mine !== epoch) return;
+          if (over || mine !== epoch) return;
           delay = 1000;
           addMessages(data.messages);
           late.forEach(function (p) { p.node.classList.remove("pending"); });
           pending = pending.filter(function (p) { return late.indexOf(p) < 0; });
           timer = setTimeout(loop, 50);
-        }, function (err) {
-          if (mine !== epoch || (err && err.name === "AbortError")) return;
+        }, function () {
+          if (over || mine !== epoch) return;
           delay = Math.min(delay * 2, 30000);
           timer = setTimeout(loop, delay);
         });
     }
-    pollKick = function () { if (timer !== null && mine === epoch) { clearTimeout(timer); loop(); } };
     loop();
   }
-  // back online or woken from sleep: ask at once instead of waiting for the back-off
-  function reconnect() { if (pollKick) pollKick(); }
-  window.addEventListener("online", reconnect);
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) reconnect(); });
+  // back online, woken from sleep, or the server answers again after a failure: the running poll
+  // may hang or wait out its back-off, a new one asks at once
+  function restartPolling() { if (stopPoll) { stopPoll(); startPolling(); } }
+  window.addEventListener("online", restartPolling);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) restartPolling(); });
+  function recovered() {
+    if (broken) { broken = false; restartPolling(); }
+    startPolling();
+  }
 
+  var LOADING = "Ihr Gespräch wird geladen …";
   function restore() {
     var mine = epoch;
+    if (accepted && !waiting) setStatus(LOADING);
+    function loaded() { if (status.textContent === LOADING) setStatus(""); }
     return request("GET", "/history?sender=" + encodeURIComponent(sender), null, TIMEOUT.history)
       .then(function (data) {
+        loaded();
         if (mine !== epoch) return;
         var list = (data.messages || []).slice().sort(function (a, b) { return a.id - b.id; });
         list.forEach(function (m) { (m.buttons || []).forEach(function (b) { titles[b.payload] = b.title; }); });
-        addMessages(list);
+        addMessages(list, true);
         // a finished handoff leaves no banner
         for (var i = list.length - 1; i >= 0; i--) { if (list[i].handoff) { setHandoff(list[i].handoff); break; } }
         anchorView();
-        startPolling();
+        recovered();
       }, function () {
-        // the server is down: a returning visitor learns it (a new one when sending)
-        if (mine === epoch && accepted) showError(UNREACHABLE, function () { restore(); });
+        loaded();
+        // the server is down or hangs: a returning visitor learns it (a new one when sending)
+        if (mine !== epoch || !accepted) return;
+        broken = true;
+        showError(UNREACHABLE, function () { restore(); });
       });
   }
 
@@ -818,10 +836,7 @@
   // (`id`: the new id another tab of this browser already chose)
   function startOver(id) {
     epoch++;
-    if (pollCtrl) pollCtrl.abort();
-    pollCtrl = null;
-    pollKick = null;
-    polling = false;
+    if (stopPoll) stopPoll();
     messages = {};
     pending = [];
     titles = {};
