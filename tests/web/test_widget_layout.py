@@ -19,6 +19,7 @@ LAPTOP = {"width": 1366, "height": 768}
 LAPTOP_200 = {"width": 683, "height": 384}  # 1366×768 at 200 % browser zoom
 NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10 reflow width
 SIZE_NAMES = ["A normale Schrift", "A+ große Schrift", "A++ sehr große Schrift"]
+STEADY = ("Mit einem Menschen sprechen", "Senden")  # never move, whatever opens above them
 
 # rectangle of an element and of its text (a Range over its contents), in viewport px;
 # text that spills out of its button shows as a text box outside the element box
@@ -143,11 +144,23 @@ def test_answer_and_buttons_visible_at_every_size(  # noqa: PLR0913
         assert first_line_visible(page, reply), name
         assert serious(page, axe) == [], name
 
-        # the settings menu open, with the deletion question: still no overflow, no violation
+        # the settings menu open, with the deletion question: still no overflow, no violation;
+        # the human button and the composer stay where they were (WCAG 3.2.6 consistent help)
+        steady = [page.get_by_role("button", name=label) for label in STEADY]
+        before = [b.bounding_box() for b in steady]
         page.get_by_role("button", name="Einstellungen").click()
+        assert [b.bounding_box() for b in steady] == before, (name, "menu")
+        page.screenshot(path=str(SCREENSHOT_DIR / f"layout-{name}-menu.png"))
         page.get_by_role("button", name="Gespräch löschen").click()
         no_horizontal_scrolling(page)
         assert_on_screen(page, page.get_by_role("button", name="Chat schließen"), viewport, "x")
+        assert [b.bounding_box() for b in steady] == before, (name, "deletion question")
+        for button, label in zip(steady, STEADY, strict=True):
+            assert_on_screen(page, button, viewport, label)
+        for label in ("Ja, löschen", "Abbrechen"):  # the menu scrolls if it is taller
+            button = page.get_by_role("button", name=label)
+            button.focus()
+            assert_on_screen(page, button, viewport, label)
         page.screenshot(path=str(SCREENSHOT_DIR / f"layout-{name}-settings.png"))
         assert serious(page, axe) == [], name
         assert page.errors == []

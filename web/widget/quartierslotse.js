@@ -212,27 +212,6 @@
     type: "button", class: "forget", "aria-expanded": "false", "aria-controls": "ql-confirm",
     onclick: function () { if (!deleting) (confirmBox.hidden ? askDelete : closeConfirm)(); }
   }, [icon("bin"), el("span", { text: "Gespräch löschen" })]);
-  var tools = el("div", { id: "ql-tools", class: "tools", hidden: "" }, [
-    el("div", { class: "sizes", role: "group", "aria-labelledby": "ql-size-label" },
-      [el("span", { id: "ql-size-label", class: "size-label", text: "Schriftgröße:" })].concat(sizeButtons)),
-    forgetBtn
-  ]);
-  var header = el("div", { class: "header" }, [
-    el("div", { class: "header-row" }, [
-      el("h2", { id: "ql-title", class: "title" }, [cfg.title,
-        el("span", { class: "subtitle", text: "Digitaler Assistent" + (cfg.municipality ? " · " + cfg.municipality : "") })]),
-      settingsBtn,
-      closeBtn
-    ]),
-    tools
-  ]);
-  function setTools(open) {
-    tools.hidden = !open;
-    settingsBtn.setAttribute("aria-expanded", String(open));
-    if (!open && !confirmBox.hidden && !deleting) closeConfirm(true);
-    anchorView();
-  }
-
   var yesBtn = el("button", { type: "button", class: "danger", text: "Ja, löschen", onclick: deleteConversation });
   var noBtn = el("button", { type: "button", class: "secondary", text: "Abbrechen", onclick: function () { if (!deleting) closeConfirm(); } });
   var confirmBox = el("section", {
@@ -246,6 +225,35 @@
   confirmBox.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { e.stopPropagation(); if (!deleting) closeConfirm(); }  // Escape cancels, the chat stays open
   });
+  // the menu lies over the log: the text box, "Senden" and the human button never move (WCAG 3.2.6)
+  var tools = el("div", { id: "ql-tools", class: "tools", hidden: "" }, [
+    el("div", { class: "sizes", role: "group", "aria-labelledby": "ql-size-label" },
+      [el("span", { id: "ql-size-label", class: "size-label", text: "Schriftgröße:" })].concat(sizeButtons)),
+    forgetBtn,
+    confirmBox
+  ]);
+  tools.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.stopPropagation(); setTools(false); settingsBtn.focus(); }
+  });
+  var header = el("div", { class: "header" }, [
+    el("div", { class: "header-row" }, [
+      el("h2", { id: "ql-title", class: "title" }, [cfg.title,
+        el("span", { class: "subtitle", text: "Digitaler Assistent" + (cfg.municipality ? " · " + cfg.municipality : "") })]),
+      settingsBtn,
+      closeBtn
+    ])
+  ]);
+  function setTools(open) {
+    if (!open && deleting) return;  // the answer to the deletion comes back into the menu
+    tools.hidden = !open;
+    settingsBtn.setAttribute("aria-expanded", String(open));
+    if (!open && !confirmBox.hidden) closeConfirm(true);
+    anchorView();
+  }
+  // the menu closes when the focus or a tap goes elsewhere: it never covers what has the focus (WCAG 2.4.11)
+  function leaveTools(e) {
+    if (!tools.hidden && !tools.contains(e.target) && !header.contains(e.target)) setTools(false);
+  }
 
   // the log itself is not a live region: each new answer is announced once by `announcer`
   var log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": "Nachrichten" });
@@ -292,7 +300,9 @@
   var panel = el("section", {
     id: "ql-panel", class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ql-title",
     tabindex: "-1", hidden: ""
-  }, [header, confirmBox, handoffBanner, scroller, jumpBtn, status, announcer, form, humanBtn]);
+  }, [header, tools, handoffBanner, scroller, jumpBtn, status, announcer, form, humanBtn]);
+  panel.addEventListener("focusin", leaveTools);
+  panel.addEventListener("pointerdown", leaveTools);
 
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -819,12 +829,15 @@
         if (!data || data.deleted !== true) throw new Error("");
         setStatus("");
         closeConfirm(true);
+        setTools(false);
         startOver();
         save("deleted", Date.now());  // tells the widget in other tabs of this browser
       })
       .catch(function (err) {
         setStatus("");
-        closeConfirm();
+        closeConfirm(true);
+        setTools(false);  // the menu would cover the message
+        settingsBtn.focus();
         // nothing is removed here: the conversation is still on the server
         showError(err && err.status === 429 && err.message ? err.message :
           "Das Gespräch konnte gerade nicht gelöscht werden. Bitte versuchen Sie es später noch einmal." +
