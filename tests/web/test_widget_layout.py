@@ -341,3 +341,128 @@ def test_size_buttons_names_start_with_their_visible_label(fpage, fake_site) -> 
             ".map(n => n.textContent).join('').trim()"
         )
         assert visible == label and name.lower().startswith(visible.lower())  # WCAG 2.5.3
+
+
+# The focused element of the widget: its box, the part of it that is visible (inside the
+# viewport and inside every ancestor that clips or scrolls) and the sample points at which
+# another part of the widget lies on top of it (the header, the menu, the composer …).
+FOCUSED = """() => {
+  const root = document.getElementById('quartierslotse-widget').shadowRoot;
+  const el = root.activeElement;
+  if (!el) return null;
+  if (!el.__focusId) el.__focusId = ++window.__focusIds || (window.__focusIds = 1);
+  const r = el.getBoundingClientRect();
+  let vis = [Math.max(r.left, 0), Math.max(r.top, 0),
+             Math.min(r.right, innerWidth), Math.min(r.bottom, innerHeight)];
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const s = getComputedStyle(p);
+    if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+    const b = p.getBoundingClientRect();
+    vis = [Math.max(vis[0], b.left), Math.max(vis[1], b.top),
+           Math.min(vis[2], b.right), Math.min(vis[3], b.bottom)];
+  }
+  // a link that wraps has one box per line: each is tested, not the gaps between them
+  const points = [];
+  for (const q of el.getClientRects())
+    for (const fx of [0.1, 0.3, 0.5, 0.7, 0.9]) for (const fy of [0.1, 0.3, 0.5, 0.7, 0.9])
+      points.push([q.left + fx * q.width, q.top + fy * q.height]);
+  const covered = [];
+  for (const [x, y] of points) {
+    const hit = root.elementFromPoint(x, y);
+    if (!hit || !(hit === el || el.contains(hit))) covered.push([Math.round(x), Math.round(y),
+        hit ? hit.tagName + '.' + hit.className : null]);
+  }
+  return {id: el.__focusId, what: el.tagName + '.' + el.className + ' '
+            + (el.getAttribute('aria-label') || el.textContent).trim().slice(0, 40),
+          box: [r.left, r.top, r.right, r.bottom], visible: vis, covered};
+}"""
+
+
+def assert_focus_not_obscured(page, where: str) -> dict:  # noqa: ANN001
+    focused = page.evaluate(FOCUSED)
+    assert focused is not None, (where, "focus left the widget")
+    box, visible = focused["box"], focused["visible"]
+    # the whole element is on screen: not cut off by the viewport or by its scrolling box
+    assert all(abs(a - b) <= 1 for a, b in zip(box, visible, strict=True)), (where, focused)
+    assert focused["covered"] == [], (where, focused)  # nothing of the widget lies on top
+    return focused
+
+
+def tab_through(page, where: str, key: str = "Tab", limit: int = 80) -> list[str]:  # noqa: ANN001
+    """Tab (or Shift+Tab) through the panel until the focus is back where the round began."""
+    seen: list[int] = []
+    names: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        focused = assert_focus_not_obscured(page, f"{where}: {key} #{len(seen) + 1}")
+        if seen and focused["id"] == seen[0]:
+            return names
+        seen.append(focused["id"])
+        names.append(focused["what"])
+    raise AssertionError((where, "the focus did not come round", names))
+
+
+FOCUS_CASES = [
+    ("phone-A", PHONE, True, 0),
+    ("phone-A+", PHONE, True, 1),
+    ("phone-A++", PHONE, True, 2),
+    ("laptop-200-A", LAPTOP_200, False, 0),
+    ("laptop-200-A+", LAPTOP_200, False, 1),
+    ("laptop-200-A++", LAPTOP_200, False, 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "viewport", "phone", "size"), FOCUS_CASES, ids=[c[0] for c in FOCUS_CASES]
+)
+def test_focus_is_never_hidden(browser, fake_site, name, viewport, phone, size) -> None:  # noqa: ANN001, PLR0913
+    """WCAG 2.2 2.4.11 focus not obscured: every element Tab reaches in the open widget is
+    entirely on screen and nothing of the widget (header, menu, composer, human button) lies
+    on it; also with the "Einstellungen" menu and the deletion question open."""
+    context, page = open_context(browser, viewport, phone)
+    try:
+        start(page, fake_site, size)
+        ask(page, PFLEGEGELD_QUESTION)
+        page.locator(".msg.bot", has_text="Pflegegrad 3").wait_for()
+        page.get_by_role("group", name="Häufige Themen").get_by_role(
+            "button", name="Vorsorge"
+        ).click()
+        page.locator(".msg.bot", has_text="Vorsorgevollmacht").wait_for()
+        page.wait_for_timeout(300)
+
+        forward = tab_through(page, f"{name} forward")
+        for part in ("Einstellungen", "Chat schließen", "Gesprächsverlauf", "Anrufen: 0231 50-0",
+                     "Antwort vorlesen: ", "Pflege", "TEXTAREA", "Senden",
+                     "Mit einem Menschen sprechen"):
+            assert any(part in n for n in forward), (name, part, forward)
+        backward = tab_through(page, f"{name} backward", "Shift+Tab")
+        assert len(backward) == len(forward), (forward, backward)
+
+        # the menu: Tab goes through the sizes and "Gespräch löschen"; leaving it closes it
+        page.get_by_role("button", name="Einstellungen").click()
+        page.get_by_role("button", name="Einstellungen").focus()
+        menu = page.locator("#ql-tools")
+        for _ in range(5):  # Schließen, A, A+, A++, Gespräch löschen
+            page.keyboard.press("Tab")
+            assert_focus_not_obscured(page, f"{name} menu")
+        assert "Gespräch löschen" in page.evaluate(FOCUSED)["what"]
+        page.keyboard.press("Tab")
+        assert_focus_not_obscured(page, f"{name} after the menu")
+        assert menu.is_hidden()
+
+        # the deletion question: its buttons, then back through the menu to the header
+        page.get_by_role("button", name="Einstellungen").click()
+        page.get_by_role("button", name="Gespräch löschen").click()
+        assert "Abbrechen" in assert_focus_not_obscured(page, f"{name} question")["what"]
+        # Ja, löschen · Gespräch löschen · A++ · A+ · A · Schließen · Einstellungen
+        for _ in range(7):
+            page.keyboard.press("Shift+Tab")
+            assert_focus_not_obscured(page, f"{name} question backward")
+        assert "Einstellungen" in page.evaluate(FOCUSED)["what"]
+        assert menu.is_visible()
+        page.keyboard.press("Shift+Tab")  # round to the human button at the end: the menu closes
+        assert "Mit einem Menschen" in assert_focus_not_obscured(page, f"{name} end")["what"]
+        assert menu.is_hidden()
+        assert page.errors == []
+    finally:
+        context.close()
