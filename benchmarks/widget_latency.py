@@ -5,8 +5,9 @@ page in headless Chromium (Debian's /usr/bin/chromium) and sends typed questions
 widget. Each sample runs inside the page: from the Enter key until the bot's answer is in the
 DOM (MutationObserver), so it includes the widget's own work, the network and Rasa.
 
-Run: .venv/bin/python benchmarks/widget_latency.py [--messages 40]
-Prints bytes (raw and gzipped) and p50/p95 in milliseconds. Nothing here runs in CI.
+Run: .venv/bin/python benchmarks/widget_latency.py [--messages 40] [--size-only]
+Prints bytes (raw and gzipped) and p50/p95 in milliseconds; --size-only prints the bytes and
+starts nothing. Nothing here runs in CI.
 """
 
 from __future__ import annotations
@@ -108,12 +109,16 @@ def measure(url: str, n: int) -> tuple[list[float], int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=40)
+    parser.add_argument("--size-only", action="store_true",
+                        help="only the widget's size: no Rasa, no browser")
     args = parser.parse_args()
     for name, raw, packed in widget_size():
         print(f"{name:<20} {raw:7d} bytes  {packed:6d} bytes gzipped")
     total = widget_size()
     print(f"{'widget total':<20} {sum(r[1] for r in total):7d} bytes  "
           f"{sum(r[2] for r in total):6d} bytes gzipped")
+    if args.size_only:
+        return
 
     base = get_settings()
     with tempfile.TemporaryDirectory() as var_dir:
