@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from actions.answers import RELATION_PHRASES
 from actions.formatting import (
     WEEKDAY_NAMES,
     address,
@@ -30,15 +31,6 @@ ASK_PLACE = "Wo wohnen Sie? Nennen Sie bitte Ihren Ort, Stadtteil oder Ihre Post
 ASK_HANDOFF_PLACE = (
     "Damit sich die richtige Beratungsstelle bei Ihnen meldet: In welchem Ort oder Stadtteil "
     "wohnen Sie – oder die Person, um die es geht? Eine Postleitzahl hilft auch.")
-# the person a relative asks about (slot `relation`, normalised by actions/answers.py), as the
-# subject of the place question: "Wo wohnt Ihre Mutter?"
-RELATION_SUBJECTS = {
-    "Mutter": "Ihre Mutter", "Vater": "Ihr Vater", "Ehemann": "Ihr Mann",
-    "Ehefrau": "Ihre Frau", "Oma": "Ihre Oma", "Opa": "Ihr Opa",
-    "Schwiegermutter": "Ihre Schwiegermutter", "Schwiegervater": "Ihr Schwiegervater",
-    "Eltern": "Ihre Eltern", "Tante": "Ihre Tante", "Onkel": "Ihr Onkel",
-    "Tochter": "Ihre Tochter", "Sohn": "Ihr Sohn",
-}
 PLURAL_RELATIONS = {"Eltern"}
 MAX_BUTTONS = 6
 SHOW_DISTANCE_FROM_KM = 1.5
@@ -48,9 +40,11 @@ UPCOMING_EXCEPTION_DAYS = 14
 def place_question(relation: object, for_handoff: bool = False) -> str:
     """The place question, addressed to the person it is about when the user asks for a
     relative ("Wo wohnt Ihre Mutter?"), else to the user."""
-    subject = RELATION_SUBJECTS.get(relation) if isinstance(relation, str) else None
-    if subject is None:
+    # "für Ihren Vater" -> "Ihr Vater" (the relations of actions/answers.py, as the subject)
+    phrase = RELATION_PHRASES.get(relation) if isinstance(relation, str) else None
+    if phrase is None:
         return ASK_HANDOFF_PLACE if for_handoff else ASK_PLACE
+    subject = phrase.replace("Ihren ", "Ihr ", 1)
     verb = "wohnen" if relation in PLURAL_RELATIONS else "wohnt"
     if for_handoff:
         return ("Damit sich die richtige Beratungsstelle bei Ihnen meldet: In welchem Ort oder "
