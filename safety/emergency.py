@@ -353,13 +353,14 @@ NEGATION_WINDOW = 3
 TOPIC = _compile(
     r"\berkenn(?:e|st|t|en|bar|ung)?\b(?! (?:mich|uns|niemanden|sie|ihn)\b)",
     r"\bwor(?:an|auf) " + W + r"{0,2}erkenn", r"\bwie " + W + r"{0,2}erkenn", r"\berkennt man\b",
-    r"\b(?:anzeichen|symptome|warnzeichen|vorzeichen)\b", r"\bzeichen (?:für|eines|einer|von)\b",
+    r"\b(?:anzeichen|symptome|warnzeichen|vorzeichen|warnsignale?|merkmale)\b",
+    r"\bzeichen (?:für|eines|einer|von)\b",
     r"\bvorbeug\w*", r"\bvorsorge\b", r"\bschütz\w* " + W + r"{0,4}(?:vor"
         r"|gegen)\b", r"\bschutz (?:vor|gegen)\b",
     r"\b(?:schützen|schütze|schützt|sichere|sichert)\b",
     r"\b(?:patientenverfügung|testament|hospiz\w*|palliativ\w*|sterbebegleitung)\b",
     r"\b(?:zu hause|zuhause|daheim|in würde) sterben\b", r"\b\w*(?:gruppe|treff|beratung)\b",
-    r"\bwie merk\w* (?:ich|man)\b", r"\bwann ist\b", r"\bsoll(?:te)? (?:ich"
+    r"\b(?:wie|wor(?:an|auf)) merk\w* (?:ich|man)\b", r"\bwann ist\b", r"\bsoll(?:te)? (?:ich"
         r"|man) " + W + r"{0,4}(?:immer|jedes mal)\b",
     r"\b(?:sichern|absichern|sicherer machen|verhindern|vermeiden|verhüten|vorsichtsmaßnahmen)\b",
     r"\b(?:kurs|kurse|lehrgang|schulung|lernen|üben|auffrischen)\b",
