@@ -31,15 +31,22 @@ class TelegramRelative:
         self.chat = random.randrange(10**8, 10**9)
 
     def _post(self, update: dict[str, Any]) -> str:
+        return "\n".join(self._texts(update))
+
+    def _texts(self, update: dict[str, Any]) -> list[str]:
         before = len(self.api.sent(chat_id=self.chat))
         response = requests.post(f"{self.stack.rasa_url}/webhooks/telegram/webhook",
                                  json=update, timeout=90)
         assert response.status_code == 200, response.text
-        return "\n".join(m.get("text", "") for m in self.api.sent(chat_id=self.chat)[before:])
+        return [m.get("text", "") for m in self.api.sent(chat_id=self.chat)[before:]]
+
+    def messages(self, text: str) -> list[str]:
+        """The bot's messages for this message, in the order Telegram got them."""
+        return self._texts(text_update(text, chat_id=self.chat, update_id=next(_update_ids)))
 
     def say(self, text: str) -> str:
         """The bot's texts sent for this message."""
-        return self._post(text_update(text, chat_id=self.chat, update_id=next(_update_ids)))
+        return "\n".join(self.messages(text))
 
     def press(self, title: str) -> str:
         """Press the button `title` of the latest message that has it."""
@@ -112,3 +119,40 @@ def test_relative_without_a_place_lands_in_the_installation_wide_queue(
     assert service.orphans(db) == []
     texts = relative.user_texts()
     assert texts[:2] == ["Ich möchte mit einem Menschen sprechen", "Das möchte ich nicht sagen"]
+
+
+def test_a_first_message_in_danger_gets_112_before_anything_else(
+        console, bot_stack: Settings, relative: TelegramRelative) -> None:  # type: ignore[no-untyped-def]
+    """No place known, nobody on duty: 112 first, the truth about who is alerted, the
+    disclosure only after that; an urgent ticket in the installation-wide queue."""
+    db = bot_stack.database_url
+    nobody_on_duty(db)
+    texts = relative.messages("Mein Vater ist gestürzt und kommt nicht mehr hoch")
+    assert texts[0].startswith("Rufen Sie sofort den Notruf 112")
+    joined = "\n".join(texts)
+    assert "niemand" in joined and "digitalen Assistenten" in joined
+    assert joined.index("digitalen Assistenten") > joined.index("Notfall markiert")
+    tickets, _ = service.unassigned(db)
+    ticket = next(t for t in tickets if t.sender_id == str(relative.chat))
+    assert ticket.priority == service.PRIORITY_EMERGENCY and ticket.emergency_tier == "akut"
+
+
+def test_an_emergency_while_waiting_in_the_queue_gets_112_and_raises_the_ticket(
+        console, bot_stack: Settings, relative: TelegramRelative) -> None:  # type: ignore[no-untyped-def]
+    advisor = console.logged_in("Dortmund", "Hanna Vogt", on_duty=True)
+    relative.say("Ich möchte mit einem Menschen sprechen")
+    assert "Beraterin oder einen Berater" in relative.say("Ich wohne in Dortmund-Hörde")  # queued
+    ticket = advisor.wait_for_ticket(lambda t: t["preview"] and not t["alarm"]
+                                     and t["channel_label"] == "Telegram")
+    texts = relative.messages("Meine Mutter atmet ganz komisch und reagiert nicht mehr")
+    assert texts and texts[0].startswith("Rufen Sie sofort den Notruf 112")
+    raised = next(t for t in advisor.queue() if t["id"] == ticket["id"])
+    assert raised["priority_label"] == "Notfall" and raised["alarm"]
+
+
+def test_a_question_about_stroke_signs_gets_the_safety_line_then_the_answer(
+        relative: TelegramRelative) -> None:
+    texts = relative.messages("Welche Warnsignale gibt es bei einem Schlaganfall?")
+    line = next(i for i, text in enumerate(texts) if text.startswith("Falls gerade jetzt"))
+    assert "FAST" in "\n".join(texts[line:])
+    assert not any(text.startswith("Rufen Sie sofort den Notruf") for text in texts)
