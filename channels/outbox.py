@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, select
+from sqlalchemy import Column, DateTime, Integer, String, Text, UniqueConstraint, inspect, select
 from sqlalchemy.orm import registry
 from sqlalchemy.orm.decl_api import DeclarativeMeta
 
@@ -45,12 +45,62 @@ class OutboxEntry(Base):
     text = Column(Text, nullable=False, default="")
     buttons = Column(Text, nullable=True)  # JSON list of {"title", "payload"}
     handoff = Column(String(32), nullable=True)
+    # the domain response of a bot message (Rasa's `utter_action`), when known
+    response = Column(String(128), nullable=True)
     created_at = Column(DateTime, nullable=False)
+
+
+RATING_VALUES = ("hilfreich", "nicht_hilfreich")
+# bot messages that are no answer to a question: no "hilfreich / nicht hilfreich" under them
+NOT_RATED = frozenset({
+    "utter_greet", "utter_disclosure", "utter_disclosure_after_emergency", "utter_goodbye",
+    "utter_thank", "utter_affirm_ack", "utter_deny_ack", "utter_iamabot",
+    "utter_ask_callback_consent", "utter_ask_callback_phone",
+})
+
+
+class Rating(Base):
+    """"hilfreich / nicht hilfreich" for one bot message of the outbox (one per message; a
+    second rating replaces the first). Deleted with the conversation and after the retention
+    period (privacy/retention.py)."""
+
+    __tablename__ = "webchat_ratings"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_webchat_ratings_message"),)
+    id = Column(Integer, primary_key=True)
+    sender = Column(String(64), nullable=False, index=True)  # conversation id ("webchat:…")
+    message_id = Column(Integer, nullable=False)  # OutboxEntry.id of the rated bot message
+    response = Column(String(128), nullable=True)  # e.g. utter_ask_pflegegrad/pflegegeld
+    topic = Column(String(32), nullable=True)  # insight topic key, e.g. "pflege"
+    municipality = Column(String(128), nullable=False, default="")
+    value = Column(String(16), nullable=False)  # RATING_VALUES
+    text = Column(Text, nullable=False, default="")  # redacted (privacy.redaction)
+    created_at = Column(DateTime, nullable=False)
+
+
+def rateable(role: str, response: str | None) -> bool:
+    """Bot answers get the rating buttons; greetings, acknowledgements, callback questions,
+    advisor and system messages do not."""
+    return role == "bot" and (response or "") not in NOT_RATED
+
+
+def response_topic(response: str | None) -> str | None:
+    """The insight topic of a response: utter_ask_pflegegrad/pflegegeld -> ask_pflegegrad ->
+    "pflege" (insight.topics, the same vocabulary as the statistics)."""
+    if not response or not response.startswith("utter_"):
+        return None
+    from insight.topics import topic_for_intent
+
+    return topic_for_intent(response[len("utter_"):].split("/", 1)[0])
 
 
 @cache
 def ensure_schema(url: str) -> None:
-    Base.metadata.create_all(get_engine(url))
+    engine = get_engine(url)
+    Base.metadata.create_all(engine)
+    # tables created before the `response` column existed get it (nullable, no migration tool)
+    if "response" not in {c["name"] for c in inspect(engine).get_columns("webchat_outbox")}:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE webchat_outbox ADD COLUMN response VARCHAR(128)")
 
 
 def _iso(value: datetime) -> str:
@@ -69,6 +119,8 @@ def as_message(entry: OutboxEntry) -> dict[str, Any]:
         message["buttons"] = json.loads(entry.buttons)
     if entry.handoff:
         message["handoff"] = entry.handoff
+    if rateable(entry.role, entry.response):
+        message["rateable"] = True
     return message
 
 
@@ -94,7 +146,7 @@ class Outbox:
     # synchronous core (used from threads and from tests/tools)
     def append_sync(self, sender: str, role: str, text: str,
                     buttons: list[dict[str, str]] | None = None,
-                    handoff: str | None = None) -> dict[str, Any]:
+                    handoff: str | None = None, response: str | None = None) -> dict[str, Any]:
         if role not in ROLES:
             role = "bot"
         if handoff not in HANDOFF_STATES:
@@ -104,6 +156,7 @@ class Outbox:
                 sender=sender, role=role, text=text or "",
                 buttons=json.dumps(buttons, ensure_ascii=False) if buttons else None,
                 handoff=handoff,
+                response=str(response)[:128] if response and role == "bot" else None,
                 created_at=datetime.now(timezone.utc).replace(tzinfo=None),
             )
             session.add(entry)
@@ -132,11 +185,38 @@ class Outbox:
                     return str(button.get("title"))
         return None
 
+    def rate_sync(self, sender: str, message_id: int, value: str, text: str = "",
+                  municipality: str = "") -> bool:
+        """Store (or replace) the rating of bot message `message_id` of conversation `sender`;
+        False when that message is not a rateable bot message of this conversation. `text` is
+        redacted here, before it is stored."""
+        from privacy.redaction import redact
+
+        if value not in RATING_VALUES:
+            raise ValueError(value)
+        with session_scope(self.url) as session:
+            entry = session.get(OutboxEntry, message_id)
+            if entry is None or entry.sender != sender or not rateable(entry.role, entry.response):
+                return False
+            rating = session.scalars(select(Rating).where(Rating.message_id == message_id)).first()
+            if rating is None:
+                rating = Rating(sender=sender, message_id=message_id)
+                session.add(rating)
+            rating.response = entry.response
+            rating.topic = response_topic(entry.response)
+            rating.municipality = municipality[:128]
+            rating.value = value
+            # only "nicht hilfreich" carries a text ("Was hat gefehlt?")
+            rating.text = redact(text).strip() if value == "nicht_hilfreich" else ""
+            rating.created_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            return True
+
     # async API for the channel
     async def append(self, sender: str, role: str, text: str,
                      buttons: list[dict[str, str]] | None = None,
-                     handoff: str | None = None) -> dict[str, Any]:
-        message = await asyncio.to_thread(self.append_sync, sender, role, text, buttons, handoff)
+                     handoff: str | None = None, response: str | None = None) -> dict[str, Any]:
+        message = await asyncio.to_thread(self.append_sync, sender, role, text, buttons, handoff,
+                                          response)
         for event in list(self._waiters.get(sender, ())):
             event.set()
         return message

@@ -12,7 +12,12 @@ Contract (kept stable for web/):
       deletion on request (GDPR Art. 17): removes the conversation from every store
       (privacy.retention.delete_conversation). Knowing the sender id is the authorisation –
       the same secret that already allows reading the history.
-  Msg = {"id", "role": user|bot|advisor|system, "text", "buttons"?, "timestamp", "handoff"?}
+  POST /webhooks/webchat/rating    {"sender", "message_id", "value": hilfreich|nicht_hilfreich,
+                                    "text"? (<= 300 characters), "municipality"?}
+      -> {"rated": true}; one rating per bot message, a second one replaces the first; the
+      text is redacted before it is stored (channels.outbox.Outbox.rate_sync)
+  Msg = {"id", "role": user|bot|advisor|system, "text", "buttons"?, "timestamp", "handoff"?,
+         "rateable"? (true: a bot answer the widget offers "hilfreich / nicht hilfreich" for)}
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.outbox import Outbox, clean_buttons
+from channels.outbox import RATING_VALUES, Outbox, clean_buttons
 from quartierslotse.settings import get_settings
 from security.channel_guard import rasa_metadata
 
@@ -44,9 +49,14 @@ CONVERSATION_PREFIX = "webchat:"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 MAX_MESSAGE_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (BIGINT) can compare with
 MAX_MESSAGE_LENGTH = 4000
+MAX_RATING_TEXT = 300
+MAX_MUNICIPALITY = 128
 
-DELETE_RATE_LIMITED = ("Sie haben in kurzer Zeit sehr viele Anfragen geschickt. Bitte warten Sie "
+RATE_LIMITED = ("Sie haben in kurzer Zeit sehr viele Anfragen geschickt. Bitte warten Sie "
                        "einen Moment und versuchen Sie es dann noch einmal.")
+DELETE_RATE_LIMITED = RATE_LIMITED  # the same text for every guarded endpoint
+RATING_FAILED = ("Ihre Rückmeldung konnte gerade nicht gespeichert werden. Bitte versuchen Sie "
+                 "es später noch einmal.")
 DELETE_FAILED = ("Das Gespräch konnte gerade nicht gelöscht werden. Bitte versuchen Sie es "
                  "später noch einmal.")
 
@@ -109,9 +119,10 @@ class OutboxOutput(OutputChannel):
             text = custom["text"]
         if not text and not buttons:
             return
+        response_name = message.get("utter_action")  # Rasa: the domain response's name
         stored = await self.outbox.append(
             recipient_id, message.get("role") or "bot", text, buttons or None,
-            message.get("handoff"),
+            message.get("handoff"), response_name if isinstance(response_name, str) else None,
         )
         self.messages.append(stored)
 
@@ -244,21 +255,54 @@ class WebchatInput(InputChannel):
             return response.json(
                 {"messages": await self.outbox.after(conversation_id(sender), 0)})
 
+        @bp.route("/rating", methods=["POST"])
+        async def rate(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:  # sanic raises InvalidUsage on bad JSON
+                return _error("Die Anfrage ist kein gültiges JSON.")
+            if not isinstance(body, dict):
+                return _error("Die Anfrage ist kein gültiges JSON-Objekt.")
+            sender, message_id = body.get("sender"), body.get("message_id")
+            value, text = body.get("value"), body.get("text", "")
+            municipality = body.get("municipality", "")
+            if not _valid_sender(sender):
+                return _error("Feld 'sender' fehlt oder ist ungültig "
+                              "(8 bis 64 Zeichen: Buchstaben, Ziffern, - und _).")
+            if (not isinstance(message_id, int) or isinstance(message_id, bool)
+                    or not 1 <= message_id <= MAX_MESSAGE_ID):
+                return _error("Feld 'message_id' fehlt oder ist keine gültige Nachrichtennummer.")
+            if value not in RATING_VALUES:
+                return _error("Feld 'value' muss 'hilfreich' oder 'nicht_hilfreich' sein.")
+            if text is None:
+                text = ""
+            if not isinstance(text, str) or len(text) > MAX_RATING_TEXT:
+                return _error(f"Feld 'text' darf höchstens {MAX_RATING_TEXT} Zeichen lang sein.")
+            if not isinstance(municipality, str) or len(municipality) > MAX_MUNICIPALITY:
+                return _error("Feld 'municipality' ist ungültig.")
+            limited = await self._rate_limited(request, conversation_id(sender))
+            if limited is not None:
+                return limited
+            try:
+                stored = await asyncio.to_thread(
+                    self.outbox.rate_sync, conversation_id(sender), message_id, value,
+                    _SURROGATES.sub("", text), municipality.strip())
+            except Exception as exc:  # never crash; only the type (see delete)
+                logger.error("Bewertung konnte nicht gespeichert werden (%s)", type(exc).__name__)
+                return _error(RATING_FAILED, 503)
+            if not stored:
+                return _error("Diese Nachricht gibt es in Ihrem Gespräch nicht, oder sie kann "
+                              "nicht bewertet werden.", 404)
+            return response.json({"rated": True})
+
         @bp.route("/conversation", methods=["DELETE"])
         async def delete(request: Request) -> HTTPResponse:
             sender = request.args.get("sender", "")
             if not _valid_sender(sender):
                 return _error("Parameter 'sender' fehlt oder ist ungültig.")
-            guard = self._guard()
-            if guard is not None:
-                from security.channel_guard import client_ip
-
-                rate = await guard.check_rate(conversation_id(sender),
-                                              client_ip(request, guard.trusted_proxies))
-                if not rate.allowed:
-                    headers = {"Retry-After": str(rate.retry_after)} if rate.retry_after else {}
-                    return response.json({"error": DELETE_RATE_LIMITED, "code": "rate_limited"},
-                                         status=429, headers=headers)
+            limited = await self._rate_limited(request, conversation_id(sender))
+            if limited is not None:
+                return limited
             try:
                 async with _conversation_lock(request, conversation_id(sender)):
                     await asyncio.to_thread(self._delete_conversation, conversation_id(sender))
@@ -271,6 +315,21 @@ class WebchatInput(InputChannel):
             return response.json({"deleted": True})
 
         return bp
+
+    async def _rate_limited(self, request: Request, conversation: str) -> HTTPResponse | None:
+        """429 when the conversation or the client IP sent too many requests (the shared
+        guard's limits), else None."""
+        guard = self._guard()
+        if guard is None:
+            return None
+        from security.channel_guard import client_ip
+
+        rate = await guard.check_rate(conversation, client_ip(request, guard.trusted_proxies))
+        if rate.allowed:
+            return None
+        headers = {"Retry-After": str(rate.retry_after)} if rate.retry_after else {}
+        return response.json({"error": RATE_LIMITED, "code": "rate_limited"},
+                             status=429, headers=headers)
 
     def _delete_conversation(self, sender: str) -> dict[str, int]:
         """Blocking: every store (tracker events, outbox, tickets, callbacks, insight)."""
