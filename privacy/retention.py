@@ -9,7 +9,8 @@ What `run` deletes (cutoff = now − QL_RETENTION_DAYS, default 30 days):
     for N days disappears completely),
   * Rasa SQL event broker table (if QL_EVENT_BROKER_URL is an SQL URL): events older than the
     cutoff,
-  * web chat outbox (`webchat_outbox`): messages older than the cutoff,
+  * web chat outbox (`webchat_outbox`): messages older than the cutoff, and the ratings
+    "hilfreich / nicht hilfreich" (`webchat_ratings`) older than the cutoff,
   * handoff tickets whose last activity is older than the cutoff, with their notes,
   * callbacks: completed ("done"/"failed") ones at once, any other one after the cutoff;
     before a completed one is deleted, phone numbers and the preferred time are also scrubbed
@@ -122,6 +123,13 @@ def _outbox(engine: Engine, counts: dict[str, int], *, before: datetime | None =
     condition = outbox.c.sender == sender if sender is not None else outbox.c.created_at < before
     with engine.begin() as conn:
         counts["webchat_outbox"] = conn.execute(sa.delete(outbox).where(condition)).rowcount
+    ratings = _table(engine, "webchat_ratings")
+    if ratings is None:
+        return
+    condition = (ratings.c.sender == sender if sender is not None
+                 else ratings.c.created_at < before)
+    with engine.begin() as conn:
+        counts["webchat_ratings"] = conn.execute(sa.delete(ratings).where(condition)).rowcount
 
 
 def _handoff(engine: Engine, counts: dict[str, int], *, before: datetime | None = None,
