@@ -16,7 +16,8 @@ SHEET_NAMES = {
     "summary": "Überblick", "series": "Verlauf", "topics": "Themen", "channels": "Kanäle",
     "municipalities": "Kommunen", "offices": "Bürobereiche", "handoff_reasons": "Übergaben",
     "callbacks": "Rückrufe", "wait": "Wartezeit", "ticket_wait": "Wartezeit Übernahme",
-    "heatmap": "Wochentag und Uhrzeit",
+    "heatmap": "Wochentag und Uhrzeit", "ratings_topics": "Bewertungen Themen",
+    "ratings_answers": "Bewertungen Antworten",
 }
 
 

@@ -120,11 +120,42 @@ def build_tables(report: Report, d: Disclosure) -> list[Table]:
         rows += [[label, _cell(d, n)] for label, n in stats.buckets]
         tables.append(Table(key, title, ["Kennzahl", "Wert"], rows, note=note,
                             chart=[(label, d.value(n)) for label, n in stats.buckets]))
+    tables += _rating_tables(report, d)
     header = ["Wochentag"] + [f"{h:02d}" for h in range(24)]
     rows = [[WEEKDAY_NAMES[wd]] + [_cell(d, report.heatmap.get((wd, h), 0)) for h in range(24)]
             for wd in range(7)]
     tables.append(Table("heatmap", "Nachfrage nach Wochentag und Uhrzeit (Nachrichten)", header,
                         rows, note="Ortszeit; Stunde 09 = 9:00 bis 9:59 Uhr."))
+    return tables
+
+
+def response_label(response: str | None) -> str:
+    """utter_ask_pflegegrad/pflegegeld -> "pflegegrad/pflegegeld"; no name: a text the
+    assistant composed itself (office look-up, hours …)."""
+    if not response:
+        return "Antwort ohne Namen (vom Assistenten zusammengestellt)"
+    name = response[len("utter_"):] if response.startswith("utter_") else response
+    return name[len("ask_"):] if name.startswith("ask_") else name
+
+
+def _rating_tables(report: Report, d: Disclosure) -> list[Table]:
+    note = ("Bewertungen „hilfreich / nicht hilfreich“ unter den Antworten im Web-Chat. "
+            f"Jede Zahl einzeln geschützt (unter {d.min_count}: „<{d.min_count}“, "
+            "sonst gerundet).")
+    tables = []
+    for key, title, first, items, label in (
+        ("ratings_topics", "Bewertungen nach Thema", "Thema", report.ratings_by_topic,
+         lambda k: topic_label(k) if k else "Ohne Thema"),
+        ("ratings_answers", "Bewertungen nach Antwort", "Antwort", report.ratings_by_response,
+         response_label),
+    ):
+        if items is None:
+            tables.append(Table(key, title, [first, "hilfreich", "nicht hilfreich"], [],
+                                note="Keine Bewertungen vorhanden."))
+            continue
+        rows = [[label(k), _cell(d, h), _cell(d, n)] for k, h, n in items]
+        tables.append(Table(key, title, [first, "hilfreich", "nicht hilfreich"], rows,
+                            note=note, chart=[(label(k), d.value(h)) for k, h, _ in items]))
     return tables
 
 

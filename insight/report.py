@@ -73,6 +73,11 @@ class Report:
     ticket_wait: WaitStats | None = None  # request -> claimed, from handoff_tickets
     heatmap: dict[tuple[int, int], int] = field(default_factory=dict)  # (weekday, hour) -> msgs
     review_open: int = 0
+    # "hilfreich / nicht hilfreich" from the web chat (table webchat_ratings):
+    # (topic key, helpful, not helpful) and (response name, helpful, not helpful);
+    # None: no ratings table
+    ratings_by_topic: list[tuple[str, int, int]] | None = None
+    ratings_by_response: list[tuple[str, int, int]] | None = None
     generated_at: str = ""
 
     @property
@@ -171,7 +176,32 @@ def build_report(engine: Engine, flt: ReportFilter) -> Report:
         report.review_open = int(conn.execute(
             sa.select(sa.func.count()).where(*review_where)).scalar() or 0)
         _handoff_tables(conn, flt, report)
+        _ratings(conn, flt, report)
     return report
+
+
+RATINGS = sa.table("webchat_ratings", sa.column("topic", sa.String),
+                   sa.column("response", sa.String), sa.column("municipality", sa.String),
+                   sa.column("value", sa.String), sa.column("created_at", sa.DateTime))
+
+
+def _ratings(conn: Connection, flt: ReportFilter, report: Report) -> None:
+    """Ratings of the web chat's answers (channels.outbox.Rating), read with plain SQL like
+    the handoff tables. Missing table is fine."""
+    if not _has_table(conn, "webchat_ratings"):
+        return
+    r = RATINGS
+    lo, hi = _utc_range(flt)
+    where = [r.c.created_at >= lo, r.c.created_at < hi]
+    if flt.municipality is not None:
+        where.append(r.c.municipality == flt.municipality)
+    helpful = sa.func.sum(sa.case((r.c.value == "hilfreich", 1), else_=0))
+    unhelpful = sa.func.sum(sa.case((r.c.value == "nicht_hilfreich", 1), else_=0))
+    for attr, column in (("ratings_by_topic", r.c.topic),
+                         ("ratings_by_response", r.c.response)):
+        rows = [(key or "", int(h or 0), int(n or 0)) for key, h, n in conn.execute(
+            sa.select(column, helpful, unhelpful).where(*where).group_by(column))]
+        setattr(report, attr, sorted(rows, key=lambda row: (-(row[1] + row[2]), row[0])))
 
 
 def _utc_range(flt: ReportFilter, tz: str = "Europe/Berlin") -> tuple[datetime, datetime]:

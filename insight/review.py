@@ -83,6 +83,30 @@ def groups(engine: Engine, status: str = "open", municipality: str | None = None
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def feedback(engine: Engine, municipality: str | None = None,
+             limit: int = 50) -> list[dict[str, Any]]:
+    """The newest "nicht hilfreich" ratings of the web chat that came with a text ("Was hat
+    gefehlt?"), with the answer they are about. The text was redacted before it was stored
+    (channels.outbox.Outbox.rate_sync); it is redacted once more here, defensively."""
+    if not sa.inspect(engine).has_table("webchat_ratings"):
+        return []
+    r = sa.table("webchat_ratings", sa.column("id", sa.Integer), sa.column("topic", sa.String),
+                 sa.column("response", sa.String), sa.column("municipality", sa.String),
+                 sa.column("value", sa.String), sa.column("text", sa.Text),
+                 sa.column("created_at", sa.DateTime))
+    query = (sa.select(r.c.id, r.c.topic, r.c.response, r.c.text, r.c.created_at)
+             .where(r.c.value == "nicht_hilfreich", r.c.text != "")
+             .order_by(r.c.id.desc()).limit(limit))
+    if municipality is not None:
+        query = query.where(r.c.municipality == municipality)
+    with engine.connect() as conn:
+        rows = [dict(row) for row in conn.execute(query).mappings()]
+    for row in rows:
+        row["text"] = redact(row["text"] or "")
+        row["day"] = row["created_at"].date().isoformat() if row["created_at"] else ""
+    return rows
+
+
 def counts(engine: Engine, municipality: str | None = None) -> dict[str, int]:
     r = models.review
     query = sa.select(r.c.status, sa.func.count()).group_by(r.c.status)

@@ -30,7 +30,13 @@ from insight import charts, review
 from insight.config import InsightConfig
 from insight.disclosure import format_int
 from insight.export import to_csv, to_xlsx
-from insight.presentation import PERIOD_LABELS, display, heatmap_values, peak_hours
+from insight.presentation import (
+    PERIOD_LABELS,
+    display,
+    heatmap_values,
+    peak_hours,
+    response_label,
+)
 from insight.report import ReportFilter
 from insight.service import Insight
 from insight.topics import WEEKDAY_NAMES, intent_label, topic_label
@@ -242,7 +248,9 @@ def create_blueprint(settings: Settings | None = None, authenticate: Authenticat
         found = await asyncio.to_thread(review.groups, insight.target, status, scope(user), 50,
                                         page * 50)
         counts = await asyncio.to_thread(review.counts, insight.target, scope(user))
+        feedback = await asyncio.to_thread(review.feedback, insight.target, scope(user))
         return render("review.html", user=user, items=found, list_status=status, counts=counts,
+                      feedback=feedback, answer=response_label,
                       intents=review.domain_intents(), page=page, csrf=user.csrf_token,
                       format_int=format_int, message=request.args.get("ok", ""))
 
