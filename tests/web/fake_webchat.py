@@ -57,6 +57,8 @@ class FakeWebchat:
         self.next_id = 1
         self.received: list[dict[str, Any]] = []
         self.deleted: list[str] = []
+        # message id -> {"value", "text"} as POST /rating stored it (a second one replaces)
+        self.ratings: dict[int, dict[str, Any]] = {}
         self.fail_delete = False  # True: DELETE /conversation answers 503
         # True: the server hangs. It accepts each connection and reads the request, then never
         # answers (not even the CORS preflight); requests that hung stay unanswered until stop()
@@ -134,6 +136,8 @@ class FakeWebchat:
             await asyncio.sleep(self.delay)
         answer, buttons = ANSWERS.get(text, (f"Sie haben geschrieben: {text}", None))
         out = [self._append(sender, "bot", answer, buttons)]
+        if text != "/greet":  # like the real outbox: answers are rateable, the greeting is not
+            out[0]["rateable"] = True
         if text == "/request_human":
             out.append(
                 self._append(sender, "system", "Sie sind in der Warteschlange.", handoff="queued")
@@ -160,6 +164,17 @@ class FakeWebchat:
             web.json_response({"messages": self.messages.get(request.query["sender"], [])})
         )
 
+    async def _rating(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        sender, message_id = body.get("sender", ""), body.get("message_id")
+        found = [m for m in self.messages.get(sender, [])
+                 if m["id"] == message_id and m.get("rateable")]
+        if not found or body.get("value") not in ("hilfreich", "nicht_hilfreich"):
+            error = {"error": "Diese Nachricht gibt es in Ihrem Gespräch nicht."}
+            return self._cors(web.json_response(error, status=404))
+        self.ratings[message_id] = {"value": body["value"], "text": body.get("text") or ""}
+        return self._cors(web.json_response({"rated": True}))
+
     async def _delete(self, request: web.Request) -> web.StreamResponse:
         if self.fail_delete:
             failed = web.json_response({"error": "Datenbank nicht erreichbar"}, status=503)
@@ -179,6 +194,7 @@ class FakeWebchat:
         app.router.add_get("/webhooks/webchat/messages", self._poll)
         app.router.add_get("/webhooks/webchat/history", self._history)
         app.router.add_delete("/webhooks/webchat/conversation", self._delete)
+        app.router.add_post("/webhooks/webchat/rating", self._rating)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await self._listen()

@@ -504,6 +504,52 @@
     return btn;
   }
 
+  // "hilfreich / nicht hilfreich" under a bot answer; after "nicht hilfreich" an optional text
+  var THANKS = "Danke für Ihre Rückmeldung.";
+  function rateBox(id) {
+    var box = el("div", { class: "rate", role: "group", "aria-label": "War diese Antwort hilfreich?" });
+    var note = el("p", { class: "rate-note" });
+    var field = el("input", { type: "text", class: "rate-text", id: "ql-rate-" + id, maxlength: "300", autocomplete: "off" });
+    var more = el("form", { class: "rate-more", hidden: "", onsubmit: function (e) {
+      e.preventDefault();
+      send("nicht_hilfreich", field.value.trim(), function () { more.hidden = true; box.__done.focus(); });
+    } }, [
+      el("label", { class: "rate-label", for: "ql-rate-" + id, text: "Was hat gefehlt? (freiwillig)" }),
+      el("div", { class: "row" }, [field, el("button", { type: "submit", class: "primary", text: "Rückmeldung senden" })])
+    ]);
+    var buttons = [["hilfreich", "hilfreich"], ["nicht_hilfreich", "nicht hilfreich"]].map(function (v) {
+      return el("button", { type: "button", class: "rate-btn", "aria-pressed": "false", text: v[1],
+        onclick: function () {
+          send(v[0], "", function () {
+            if (v[0] === "nicht_hilfreich" && more.hidden) {
+              more.hidden = false;
+              more.scrollIntoView({ block: "nearest" });
+            } else if (v[0] === "hilfreich") more.hidden = true;
+          });
+        } });
+    });
+    box.__done = buttons[1];
+    function send(value, text, then) {
+      note.textContent = "";
+      request("POST", "/rating", { sender: sender, message_id: id, value: value, text: text,
+        municipality: cfg.municipality }, TIMEOUT.post)
+        .then(function () {
+          buttons.forEach(function (b, i) { b.setAttribute("aria-pressed", String((i === 1) === (value === "nicht_hilfreich"))); });
+          note.textContent = THANKS;
+          announce(THANKS);
+          then();
+        }, function (err) {
+          note.textContent = err.status === 429 || err.status === 404 ? err.message :
+            "Ihre Rückmeldung konnte gerade nicht gespeichert werden. Bitte versuchen Sie es später noch einmal.";
+          announce(note.textContent);
+        });
+    }
+    box.appendChild(el("div", { class: "rate-row" }, buttons));
+    box.appendChild(note);
+    box.appendChild(more);
+    return box;
+  }
+
   function bubble(msg, text) {
     var li = el("div", { class: "msg " + msg.role });
     li.appendChild(el("span", { class: "who", text: ROLE_LABEL[msg.role] || "" }));
@@ -512,6 +558,7 @@
       var s = speakButton(text);
       if (s) li.appendChild(s);
     }
+    if (msg.rateable && msg.role === "bot" && typeof msg.id === "number") li.appendChild(rateBox(msg.id));
     li.__spoken = (ROLE_LABEL[msg.role] || "") + ": " + text;
     return li;
   }
