@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, UniqueConstraint, inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import registry
 from sqlalchemy.orm.decl_api import DeclarativeMeta
 
@@ -98,9 +99,17 @@ def ensure_schema(url: str) -> None:
     engine = get_engine(url)
     Base.metadata.create_all(engine)
     # tables created before the `response` column existed get it (nullable, no migration tool)
-    if "response" not in {c["name"] for c in inspect(engine).get_columns("webchat_outbox")}:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ALTER TABLE webchat_outbox ADD COLUMN response VARCHAR(128)")
+    def has_response() -> bool:
+        return "response" in {c["name"] for c in inspect(engine).get_columns("webchat_outbox")}
+
+    if not has_response():
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "ALTER TABLE webchat_outbox ADD COLUMN response VARCHAR(128)")
+        except DBAPIError:
+            if not has_response():  # not another replica that added it at the same moment
+                raise
 
 
 def _iso(value: datetime) -> str:
