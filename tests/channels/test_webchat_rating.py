@@ -77,6 +77,8 @@ async def test_outbox_keeps_the_response_name_and_marks_answers_rateable(channel
     assert "rateable" not in greeting and "rateable" not in advisor
     stored = await channel.outbox.after(conversation_id(sender), 0)
     assert [m.get("rateable", False) for m in stored] == [True, False, True, False]
+    emergency = await _answer(channel, sender, "utter_emergency")
+    assert "rateable" not in emergency  # nothing distracts from the 112 message
     assert response_topic("utter_ask_pflegegrad/pflegegeld") == "pflege"
     assert response_topic("utter_ask_vorsorgevollmacht/form") == "vorsorge"
     assert response_topic(None) is None
