@@ -55,7 +55,8 @@ RATING_VALUES = ("hilfreich", "nicht_hilfreich")
 # bot messages that are no answer to a question: no "hilfreich / nicht hilfreich" under them
 # (and none under the 112 message: nothing may distract from it)
 NOT_RATED = frozenset({
-    "utter_emergency", "utter_greet", "utter_disclosure", "utter_disclosure_after_emergency", "utter_goodbye",
+    "utter_emergency", "utter_greet", "utter_disclosure", "utter_disclosure_after_emergency",
+    "utter_goodbye",
     "utter_thank", "utter_affirm_ack", "utter_deny_ack", "utter_iamabot",
     "utter_ask_callback_consent", "utter_ask_callback_phone",
 })

@@ -43,6 +43,7 @@ ENV_NAMES = {
     "rate_limit_per_ip": "QL_RATE_LIMIT_PER_IP",
     "rate_limit_window_seconds": "QL_RATE_LIMIT_WINDOW_SECONDS",
     "login_max_failures": "QL_LOGIN_MAX_FAILURES",
+    "login_max_failures_per_ip": "QL_LOGIN_MAX_FAILURES_PER_IP",
     "login_lockout_seconds": "QL_LOGIN_LOCKOUT_SECONDS",
     "retention_days": "QL_RETENTION_DAYS",
     "web_port": "QL_WEB_PORT",
@@ -103,7 +104,9 @@ class Settings:
     rate_limit_messages: int = 20  # messages per client (sender) and window on public channels
     rate_limit_per_ip: int = 120  # messages per client IP and window on public channels
     rate_limit_window_seconds: int = 60
-    login_max_failures: int = 5  # failed console log-ins per user name / IP before a lock-out
+    login_max_failures: int = 5  # failed console log-ins per user name before a lock-out
+    # failed log-ins from one address (any user names; a shared office network may try a few)
+    login_max_failures_per_ip: int = 20
     login_lockout_seconds: int = 900
     retention_days: int = 30  # conversations are deleted automatically after this many days
     web_port: int = 8080  # demo city page with the chat widget (web/)

@@ -207,7 +207,8 @@ class LoginThrottle:
         redis_url = getattr(settings, "redis_url", "")
         self.by_user = SlidingWindowLimiter(f"{scope}-user", limit, window, redis_url)
         # an IP may try a few user names (shared office network), but not spray many
-        self.by_ip = SlidingWindowLimiter(f"{scope}-ip", limit * 4, window, redis_url)
+        per_ip = int(getattr(settings, "login_max_failures_per_ip", limit * 4))
+        self.by_ip = SlidingWindowLimiter(f"{scope}-ip", per_ip, window, redis_url)
 
     def locked(self, username: str, ip: str) -> Decision:
         for limiter, key in ((self.by_user, username.strip().lower()), (self.by_ip, ip)):

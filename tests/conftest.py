@@ -50,6 +50,10 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeB
         # every test client is 127.0.0.1: the per-IP limit is tested on its own
         # (tests/security/test_rate_limit.py); the per-conversation limit stays as configured
         rate_limit_per_ip=1_000_000,
+        # likewise the console's per-address log-in throttle (tested in
+        # tests/security/test_login_hardening.py): the failed log-ins of all tests on the shared
+        # console would otherwise block later log-ins
+        login_max_failures_per_ip=1_000_000,
         telegram_token=TELEGRAM_TOKEN,
         telegram_api_url=telegram_api.url,
     )
