@@ -54,7 +54,8 @@ MAX_MUNICIPALITY = 128
 
 RATE_LIMITED = ("Sie haben in kurzer Zeit sehr viele Anfragen geschickt. Bitte warten Sie "
                        "einen Moment und versuchen Sie es dann noch einmal.")
-DELETE_RATE_LIMITED = RATE_LIMITED  # the same text for every guarded endpoint
+INVALID_SENDER = ("Feld 'sender' fehlt oder ist ungültig "
+                  "(8 bis 64 Zeichen: Buchstaben, Ziffern, - und _).")
 RATING_FAILED = ("Ihre Rückmeldung konnte gerade nicht gespeichert werden. Bitte versuchen Sie "
                  "es später noch einmal.")
 DELETE_FAILED = ("Das Gespräch konnte gerade nicht gelöscht werden. Bitte versuchen Sie es "
@@ -72,6 +73,17 @@ def get_outbox(url: str | None = None) -> Outbox:
 
 def _error(text: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": text}, status=status)
+
+
+def _json_object(request: Request) -> dict[str, Any] | HTTPResponse:
+    """The request's JSON object, or the German 400 answer when the body is none."""
+    try:
+        body = request.json
+    except Exception:  # sanic raises InvalidUsage on bad JSON
+        return _error("Die Anfrage ist kein gültiges JSON.")
+    if not isinstance(body, dict):
+        return _error("Die Anfrage ist kein gültiges JSON-Objekt.")
+    return body
 
 
 def _valid_sender(sender: Any) -> TypeGuard[str]:
@@ -175,17 +187,13 @@ class WebchatInput(InputChannel):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                body = request.json
-            except Exception:  # sanic raises InvalidUsage on bad JSON
-                return _error("Die Anfrage ist kein gültiges JSON.")
-            if not isinstance(body, dict):
-                return _error("Die Anfrage ist kein gültiges JSON-Objekt.")
+            body = _json_object(request)
+            if isinstance(body, HTTPResponse):
+                return body
             sender, text = body.get("sender"), body.get("message")
             metadata = body.get("metadata") or {}
             if not _valid_sender(sender):
-                return _error("Feld 'sender' fehlt oder ist ungültig "
-                              "(8 bis 64 Zeichen: Buchstaben, Ziffern, - und _).")
+                return _error(INVALID_SENDER)
             if not isinstance(text, str) or not text.strip():
                 return _error("Feld 'message' fehlt oder ist leer.")
             if len(text) > MAX_MESSAGE_LENGTH:  # security: cut, never reject (guard adds a notice)
@@ -257,18 +265,14 @@ class WebchatInput(InputChannel):
 
         @bp.route("/rating", methods=["POST"])
         async def rate(request: Request) -> HTTPResponse:
-            try:
-                body = request.json
-            except Exception:  # sanic raises InvalidUsage on bad JSON
-                return _error("Die Anfrage ist kein gültiges JSON.")
-            if not isinstance(body, dict):
-                return _error("Die Anfrage ist kein gültiges JSON-Objekt.")
+            body = _json_object(request)
+            if isinstance(body, HTTPResponse):
+                return body
             sender, message_id = body.get("sender"), body.get("message_id")
             value, text = body.get("value"), body.get("text", "")
             municipality = body.get("municipality", "")
             if not _valid_sender(sender):
-                return _error("Feld 'sender' fehlt oder ist ungültig "
-                              "(8 bis 64 Zeichen: Buchstaben, Ziffern, - und _).")
+                return _error(INVALID_SENDER)
             if (not isinstance(message_id, int) or isinstance(message_id, bool)
                     or not 1 <= message_id <= MAX_MESSAGE_ID):
                 return _error("Feld 'message_id' fehlt oder ist keine gültige Nachrichtennummer.")

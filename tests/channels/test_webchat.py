@@ -14,7 +14,7 @@ import requests
 from channels.outbox import Outbox
 from channels.webchat import (
     DELETE_FAILED,
-    DELETE_RATE_LIMITED,
+    RATE_LIMITED,
     OutboxOutput,
     WebchatInput,
     conversation_id,
@@ -118,7 +118,7 @@ async def test_delete_holds_rasas_conversation_lock_and_is_rate_limited(channel)
     assert lock_store.get_lock(conversation_id(sender)) is None  # released afterwards
     assert (await delete(_delete_request(sender))).status == 200
     limited = await delete(_delete_request(sender))
-    assert limited.status == 429 and json.loads(limited.body)["error"] == DELETE_RATE_LIMITED
+    assert limited.status == 429 and json.loads(limited.body)["error"] == RATE_LIMITED
     assert "Retry-After" in limited.headers
 
 
