@@ -4,6 +4,7 @@ bot/domain/<topic>.yml, the file Rasa reads. `quartierslotse answers build [--ch
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +48,27 @@ def template_responses(template: Path) -> dict[str, list[dict[str, Any]]]:
 
 def used_keys(response: str) -> list[str]:
     """Fact keys an answer uses: its placeholders, or those listed in the answers section."""
-    keys: list[str] = []
-    for template in templates():
-        for variation in template_responses(template).get(response, []):
-            for fact in facts_module.fact_keys(yaml.safe_dump(variation, allow_unicode=True)):
-                if fact not in keys:
-                    keys.append(fact)
+    stamp = tuple((str(path), path.stat().st_mtime_ns) for path in templates())
+    keys = list(_placeholder_keys(stamp).get(response, []))
     for key in facts_module.answers().get(response, {}).get("facts") or []:
         if key not in keys:
             keys.append(key)
     return keys
+
+
+@lru_cache(maxsize=2)
+def _placeholder_keys(stamp: tuple[tuple[str, int], ...]) -> dict[str, list[str]]:
+    """Each response's fact placeholders, all templates read once per version of the files
+    (`stamp`: their paths and modification times)."""
+    found: dict[str, list[str]] = {}
+    for path, _ in stamp:
+        for response, variations in template_responses(Path(path)).items():
+            keys = found.setdefault(response, [])
+            for variation in variations:
+                for fact in facts_module.fact_keys(yaml.safe_dump(variation, allow_unicode=True)):
+                    if fact not in keys:
+                        keys.append(fact)
+    return found
 
 
 def stale() -> list[Path]:
