@@ -19,20 +19,20 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 nlp: install
-	$(PY) -m quartierslotse.nlp
+	$(PY) -m quartierslotse.cli nlp
 
 knowledge: install
 	$(PY) -m quartierslotse.cli knowledge init
 
 train: nlp
-	$(PY) -m quartierslotse.training
+	$(PY) -m quartierslotse.cli train
 
 # production topology from local processes: nginx, 2 Rasa replicas, PostgreSQL, Redis, RabbitMQ
 run-cluster: install system-deps nlp
-	$(PY) -m quartierslotse.topology run
+	$(PY) -m quartierslotse.cli topology run
 
 run: knowledge nlp
-	$(PY) -m quartierslotse.devserver
+	$(PY) -m quartierslotse.cli run
 
 validate: nlp
 	$(VENV)/bin/rasa data validate --domain bot/domain --data data --config bot/config.yml --fail-on-warnings
@@ -57,7 +57,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 # every package of pyproject.toml [tool.setuptools.packages.find], plus benchmarks (not tests)
-TYPED := quartierslotse knowledge actions bot channels handoff advisor web security privacy \
+TYPED := quartierslotse knowledge actions bot channels handoff advisor web security privacy runtime \
          insight safety benchmarks
 
 types: install

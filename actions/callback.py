@@ -24,8 +24,8 @@ from rasa_sdk.types import DomainDict
 from actions.formatting import WEEKDAY_NAMES, clock, day_label
 from actions.handoff import contact_line, conversation_facts
 from handoff import service
-from handoff.contact import office_contact
 from handoff.models import UNASSIGNED
+from knowledge.contacts import office_contact
 from quartierslotse.settings import get_settings
 
 CALLBACK_SLOTS = ("callback_consent", "callback_phone", "callback_time", "callback_offered")

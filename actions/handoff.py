@@ -34,8 +34,8 @@ from actions.offices import ActionAskPlace, ValidatePlaceMixin
 from bot.content.texts import fallback_hotline
 from bot.content.texts import text as fact_text
 from handoff import service
-from handoff.contact import municipality_for_place, municipality_name, office_contact
 from handoff.models import PRIORITY_EMERGENCY, PRIORITY_PERSONAL_TOPIC, PRIORITY_REQUEST
+from knowledge.contacts import municipality_for_place, municipality_name, office_contact
 from knowledge.notices import handoff_notices
 from quartierslotse.settings import get_settings
 from safety.emergency import assess

@@ -29,9 +29,9 @@ from sanic.response import HTTPResponse
 from advisor import auth
 from advisor import offices as office_pages
 from advisor import review as review_pages
+from advisor.insight_access import console_authenticator
 from advisor.rasa_api import RasaAPI, RasaError, transcript
 from handoff import service
-from handoff.contact import municipality_names
 from handoff.models import (
     PRIORITY_EMERGENCY,
     PRIORITY_PERSONAL_TOPIC,
@@ -45,13 +45,13 @@ from handoff.models import (
 )
 from insight.web import ADMIN_ROLES as INSIGHT_ROLES
 from insight.web import create_blueprint as insight_blueprint
+from knowledge.contacts import municipality_names
 from quartierslotse.settings import Settings, get_settings
 from security.channel_guard import client_ip, parse_networks
 from security.headers import console_csp
 from security.rate_limit import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
-COOKIE = "ql_console"
 TRANSCRIPT_POLL_SECONDS = 15.0
 TRANSCRIPT_POLL_INTERVAL = 0.15
 
@@ -210,7 +210,8 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
         def decorator(handler):  # type: ignore[no-untyped-def]
             @wraps(handler)
             async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-                found = await db_call(auth.session_for, db, request.cookies.get(COOKIE, ""))
+                token = request.cookies.get(auth.SESSION_COOKIE, "")
+                found = await db_call(auth.session_for, db, token)
                 if found is None:
                     if api:
                         return response.json({"error": "Bitte melden Sie sich an."}, status=401)
@@ -257,8 +258,8 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
                           error=auth.refusal_message(outcome, local_time))
         token = outcome.token
         reply = response.redirect("/")
-        reply.cookies[COOKIE] = token
-        cookie = reply.cookies[COOKIE]
+        reply.cookies[auth.SESSION_COOKIE] = token
+        cookie = reply.cookies[auth.SESSION_COOKIE]
         cookie["httponly"] = True
         cookie["samesite"] = "Strict"
         cookie["path"] = "/"
@@ -271,9 +272,9 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     @requires_login()
     async def logout(request: Request) -> HTTPResponse:
         await db_call(service.set_duty, db, request.ctx.advisor.id, False)
-        await db_call(auth.logout, db, request.cookies.get(COOKIE, ""))
+        await db_call(auth.logout, db, request.cookies.get(auth.SESSION_COOKIE, ""))
         reply = response.redirect("/login")
-        del reply.cookies[COOKIE]
+        del reply.cookies[auth.SESSION_COOKIE]
         return reply
 
     # --- queue ----------------------------------------------------------------------------
@@ -527,7 +528,7 @@ def create_app(settings: Settings | None = None, name: str = "quartierslotse_con
     # The blueprint reads the console's session cookie itself and enforces the roles
     # (advisors get its German 403 page); its pages send their own, stricter CSP (no script,
     # server-rendered SVG charts, styles from /insight/static only).
-    app.blueprint(insight_blueprint(settings, login_url="/login"))
+    app.blueprint(insight_blueprint(settings, console_authenticator(db), login_url="/login"))
     # office data, hours and notices (/offices); session, CSRF and templates are the console's
     app.blueprint(office_pages.create_blueprint(db, requires_login, render))
     AUDIT_LABELS.update(office_pages.AUDIT_LABELS)

@@ -28,6 +28,7 @@ from handoff.service import audit, ensure_schema
 from security.rate_limit import client_key
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SESSION_COOKIE = "ql_console"  # the console's session cookie (the insight report reads it too)
 SESSION_LIFETIME = timedelta(hours=10)
 MIN_PASSWORD_LENGTH = 10
 

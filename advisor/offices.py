@@ -28,6 +28,7 @@ from handoff import service
 from handoff.db import session_scope
 from handoff.models import ROLE_ADMIN, ROLE_MUNICIPALITY_ADMIN, Advisor
 from knowledge import editing
+from knowledge.bootstrap import ensure_database
 from knowledge.db import open_session
 from knowledge.document import TOPICS
 from knowledge.exporter import export_document
@@ -40,7 +41,6 @@ from knowledge.hoursyntax import (
 )
 from knowledge.models import Municipality, Office
 from knowledge.notices import local_date
-from knowledge.setup import ensure_database
 
 EDIT_ROLES = {ROLE_MUNICIPALITY_ADMIN, ROLE_ADMIN}
 WEEKDAY_LABELS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")

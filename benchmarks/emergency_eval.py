@@ -10,7 +10,7 @@ tests/nlu/holdout.yml; tests/nlu/test_emergency_leakage.py keeps it apart) it me
 - old-detector: bot/components/emergency_keywords.py as of commit 3185bd1 (read from git), the
   keyword net before issue 14 (it knows no "possible" tier);
 - pipeline: the trained project model (models/quartierslotse.tar.gz, trained if out of date
-  via quartierslotse.training.ensure_trained): acute = intent `emergency`, possible = entity
+  via runtime.training.ensure_trained): acute = intent `emergency`, possible = entity
   emergency_tier "moeglich"; a hard negative counts as answered with its topic when the
   predicted base intent is the one the set names.
 
@@ -90,8 +90,8 @@ def old_detector() -> Callable[[str], Verdict]:
 def pipeline() -> tuple[Callable[[str], Verdict], str]:
     from rasa.core.agent import Agent
 
-    from quartierslotse import training
     from quartierslotse.settings import get_settings
+    from runtime import training
 
     model = training.ensure_trained(get_settings())
     agent = Agent.load(str(model))

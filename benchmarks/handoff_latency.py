@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from advisor import auth  # noqa: E402
-from quartierslotse import processes, training  # noqa: E402
-from quartierslotse.devserver import prepare_runtime  # noqa: E402
-from quartierslotse.services import default_services  # noqa: E402
 from quartierslotse.settings import Settings, get_settings  # noqa: E402
+from runtime import processes, training  # noqa: E402
+from runtime.devserver import prepare_runtime  # noqa: E402
+from runtime.services import default_services  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.support.handoff import ConsoleClient, WebchatUser  # noqa: E402
 

@@ -24,11 +24,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from knowledge import gazetteer
+from knowledge.bootstrap import migrate
 from knowledge.db import get_engine, open_session
 from knowledge.fileformats import dump_yaml
 from knowledge.importer import import_files
 from knowledge.queries import find_offices, nearest_offices
-from knowledge.setup import migrate
 
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 TYPES = (

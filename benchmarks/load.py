@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/load.py --floor-only         # only the `rasa init` floor
 
 For every cell (replicas × store) it starts the topology from local processes
-(quartierslotse.topology: nginx → n Rasa replicas → action server; Redis lock store;
+(runtime.topology: nginx → n Rasa replicas → action server; Redis lock store;
 RabbitMQ broker; tracker store and knowledge base in PostgreSQL or SQLite), measures the
 cold start (process start until every replica answers, i.e. the model is loaded), then holds
 N concurrent conversations through the public channel (REST, or the web chat channel with
@@ -38,10 +38,10 @@ from pathlib import Path
 
 import aiohttp
 
-from quartierslotse import processes, topology
-from quartierslotse.resilience import APOLOGY
-from quartierslotse.services import Service
+from channels.action_guard import APOLOGY
 from quartierslotse.settings import get_settings
+from runtime import processes, topology
+from runtime.services import Service
 
 CONVERSATION = [
     "Guten Tag",

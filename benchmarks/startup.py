@@ -14,10 +14,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from quartierslotse import processes, training
-from quartierslotse.devserver import prepare_runtime
-from quartierslotse.services import action_server, rasa_server
 from quartierslotse.settings import Settings, get_settings
+from runtime import processes, training
+from runtime.devserver import prepare_runtime
+from runtime.services import action_server, rasa_server
 
 
 def _free_port() -> int:

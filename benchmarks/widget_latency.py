@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from quartierslotse import processes, training  # noqa: E402
-from quartierslotse.devserver import prepare_runtime  # noqa: E402
-from quartierslotse.services import default_services  # noqa: E402
 from quartierslotse.settings import Settings, get_settings  # noqa: E402
+from runtime import processes, training  # noqa: E402
+from runtime.devserver import prepare_runtime  # noqa: E402
+from runtime.services import default_services  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 

@@ -12,7 +12,6 @@ server that were still open (ids allocated but not committed) are not skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import time
@@ -27,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from insight import models
 from insight.config import InsightConfig
 from insight.topics import CONTENT_TOPICS, topic_for_intent
+from privacy.pseudonyms import pseudonym
 from privacy.redaction import redact
 
 EVENTS = sa.table(
@@ -174,13 +174,13 @@ class Ingestor:
         except sa.exc.IntegrityError:  # another process initialised the state at the same time
             with self.target.connect() as conn:
                 salt = config.salt or _get_state(conn, "salt") or ""
-        self.salt = salt.encode()
+        self.salt = salt
         self.municipality_names, self.office_names = _knowledge_labels(
             config.knowledge_url or config.database_url)
 
     # -- helpers -----------------------------------------------------------------------
     def pseudonym(self, sender_id: str) -> str:
-        return hashlib.sha256(self.salt + sender_id.encode()).hexdigest()[:32]
+        return pseudonym(self.salt, sender_id)
 
     def _upper_bound(self, now: float | None) -> int:
         cutoff = (time.time() if now is None else now) - self.config.ingest_lag_seconds

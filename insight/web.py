@@ -46,7 +46,6 @@ from security.headers import insight_csp
 HERE = Path(__file__).resolve().parent
 ADMIN_ROLES = {"municipality_admin", "admin"}
 KNOWN_ROLES = {"advisor", *ADMIN_ROLES}  # = handoff.models.ROLES
-CONSOLE_COOKIE = "ql_console"
 HEADERS = {
     "Content-Security-Policy": insight_csp(),  # security/headers.py: one source
     "X-Content-Type-Options": "nosniff",
@@ -76,37 +75,6 @@ def scope(user: InsightUser) -> str | None:
     return None if user.role == "admin" else user.municipality
 
 
-def _user_from_advisor(advisor: Any, csrf: str) -> InsightUser:
-    """The console account (handoff.models.Advisor) as an InsightUser; the role comes from the
-    account's `role` column, anything unknown counts as a plain advisor (no access)."""
-    role = getattr(advisor, "role", None) or "advisor"
-    return InsightUser(
-        name=getattr(advisor, "display_name", "") or getattr(advisor, "username", ""),
-        role=role if role in KNOWN_ROLES else "advisor",
-        municipality=getattr(advisor, "municipality", "") or "",
-        csrf_token=csrf or "",
-    )
-
-
-def console_authenticator(database_url: str) -> Authenticate:
-    async def authenticate(request: Request) -> InsightUser | None:
-        advisor = getattr(request.ctx, "advisor", None)
-        if advisor is not None:
-            return _user_from_advisor(advisor, getattr(request.ctx, "csrf", ""))
-        token = request.cookies.get(CONSOLE_COOKIE, "")
-        if not token:
-            return None
-        from advisor import auth  # the console's session store
-
-        found = await asyncio.to_thread(auth.session_for, database_url, token)
-        if found is None:
-            return None
-        console_session, advisor = found
-        return _user_from_advisor(advisor, console_session.csrf_token)
-
-    return authenticate
-
-
 def _parse_filter(request: Request, user: InsightUser) -> ReportFilter:
     today = date.today()
     args = request.args
@@ -129,13 +97,12 @@ def _parse_filter(request: Request, user: InsightUser) -> ReportFilter:
     return ReportFilter(date_from, date_to, municipality, period)
 
 
-def create_blueprint(settings: Settings | None = None, authenticate: Authenticate | None = None,
+def create_blueprint(settings: Settings | None, authenticate: Authenticate,
                      config: InsightConfig | None = None, login_url: str = "/login",
                      url_prefix: str = "/insight") -> Blueprint:
     settings = settings or get_settings()
     config = config or InsightConfig.from_settings(settings)
     insight = Insight(config)
-    authenticate = authenticate or console_authenticator(settings.database_url)
     templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                             autoescape=select_autoescape(["html"], default=True))
     templates.filters["num"] = display

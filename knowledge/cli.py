@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     from knowledge.importer import import_files, validate_files
 
     if args.command == "init":
-        from knowledge.setup import ensure_database
+        from knowledge.bootstrap import ensure_database
 
         url = _database_url(args.database_url)
         ensure_database(url)
@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"OK: {spec.name} – {len(spec.areas)} Gebiete, {len(spec.offices)} Büros")
         return 0
     if args.command == "import":
-        from knowledge.setup import migrate
+        from knowledge.bootstrap import migrate
 
         url = _database_url(args.database_url)
         migrate(url)

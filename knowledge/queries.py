@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from knowledge.geo import haversine_km
@@ -45,12 +45,13 @@ class OfficeHit:
 
 
 def municipality_hotline(session: Session, key_or_name: str) -> Hotline | None:
-    """The central hotline of a municipality (by key or name), None if unknown."""
+    """The central hotline of a municipality (by key or name, any case), None if unknown."""
+    wanted = key_or_name.strip().lower()
     row = session.execute(
         select(Municipality).where(
-            (Municipality.key == key_or_name) | (Municipality.name == key_or_name)
+            (func.lower(Municipality.key) == wanted) | (func.lower(Municipality.name) == wanted)
         )
-    ).scalar_one_or_none()
+    ).scalars().first()
     if row is None:
         return None
     return Hotline(row.name, row.hotline_phone, row.hotline_hours, row.hotline_note)

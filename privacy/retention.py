@@ -40,6 +40,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from privacy.pseudonyms import pseudonym
+
 logger = logging.getLogger(__name__)
 
 AUDIT_RETENTION_DAYS = 365
@@ -279,7 +281,7 @@ def _insight(engine: Engine, counts: dict[str, int], *, before: float | None = N
     if sender is not None:
         if conversations is None:
             return
-        hashes = _insight_sender_hashes(settings, sender)
+        hashes = _insight_sender_hashes(engine, settings, sender)
         if not hashes:
             return
         with engine.begin() as conn:
@@ -315,18 +317,16 @@ def _insight_erase_sender(conn: Connection, counts: dict[str, int], conversation
         sa.delete(conversations).where(conversations.c.id.in_(ids))).rowcount
 
 
-def _insight_sender_hashes(settings: Any, sender: str) -> list[str]:
-    """The pseudonym insight stores for `sender`, computed by insight's own `Ingestor`."""
-    try:
-        from insight.config import InsightConfig
-        from insight.ingest import Ingestor
-    except ImportError:
-        return []
-    try:
-        return [Ingestor(InsightConfig.from_settings(settings)).pseudonym(sender)]
-    except Exception:
-        logger.exception("insight pseudonym for deletion not computable")
-        return []
+def _insight_sender_hashes(engine: Engine, settings: Any, sender: str) -> list[str]:
+    """The pseudonym insight stores for `sender` (privacy.pseudonyms, with insight's salt:
+    the configured one, else the one in `insight_state`; none yet: nothing to erase)."""
+    salt = getattr(settings, "insight_salt", "") or ""
+    state = _table(engine, "insight_state")
+    if not salt and state is not None:
+        with engine.connect() as conn:
+            query = sa.select(state.c.value).where(state.c.key == "salt")
+            salt = conn.execute(query).scalar() or ""
+    return [pseudonym(salt, sender)] if salt else []
 
 
 # --- public API --------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ import sys
 
 # area -> (module with main(argv) -> int, what it does)
 AREAS = {
+    "run": ("runtime.devserver", "Alles starten (eingebaute Voreinstellungen, make run)"),
+    "topology": ("runtime.topology", "Mehrere Rasa-Instanzen mit PostgreSQL, Redis, RabbitMQ"),
+    "train": ("runtime.training", "Modell trainieren, wenn sich die Trainingsdaten geändert haben"),
+    "nlp": ("bot.nlp", "Deutsche spaCy-Pipeline bauen"),
     "knowledge": ("knowledge.cli", "Wissensdatenbank: init, import, validate, export"),
     "advisor": ("advisor.cli", "Beratungskonsole: Konten anlegen und verwalten"),
     "insight": ("insight.__main__", "Auswertung: ingest, export, review-export"),

@@ -70,7 +70,7 @@ ENV_NAMES = {
     "insight_salt": "QL_INSIGHT_SALT",
     "fallback_hotline": "QL_FALLBACK_HOTLINE",
     "action_timeout": "QL_ACTION_TIMEOUT",
-    # process supervision of `make run` (quartierslotse/processes.py)
+    # process supervision of `make run` (runtime/processes.py)
     "supervisor_hang_seconds": "QL_SUPERVISOR_HANG_SECONDS",
     "supervisor_max_backoff_seconds": "QL_SUPERVISOR_MAX_BACKOFF_SECONDS",
 }
@@ -132,7 +132,7 @@ class Settings:
     insight_rounding_base: int = 5  # other counts are rounded to multiples of this
     insight_ingest_lag_seconds: int = 60  # leave the newest events for the next run
     insight_salt: str = ""  # salt for sender pseudonyms; empty: random, kept in insight_state
-    # resilience (quartierslotse/resilience.py): told to users when the action server fails and
+    # resilience (channels/action_guard.py): told to users when the action server fails and
     # the knowledge base has no hotline for their municipality; empty: the national lines
     # from bot/facts.yml (bot.content.texts.fallback_hotline)
     fallback_hotline: str = ""

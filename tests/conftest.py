@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from quartierslotse import processes, training
-from quartierslotse.devserver import prepare_runtime
-from quartierslotse.services import default_services
 from quartierslotse.settings import Settings, get_settings
+from runtime import processes, training
+from runtime.devserver import prepare_runtime
+from runtime.services import default_services
 from tests.support.chat import RestChat
 from tests.support.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.support.telegram import FakeBotApi

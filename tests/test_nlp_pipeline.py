@@ -2,7 +2,7 @@ from pathlib import Path
 
 import spacy
 
-from quartierslotse.nlp import PLACE_LABEL, build_pipeline
+from bot.nlp import PLACE_LABEL, build_pipeline
 
 
 def test_pipeline_lemmatizes_german_and_tags_known_places(tmp_path: Path) -> None:

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from quartierslotse.rasa_endpoints import render_credentials, render_endpoints
 from quartierslotse.settings import ENV_NAMES, Settings, settings_from_env
+from runtime.rasa_endpoints import render_credentials, render_endpoints
 
 
 def test_defaults_are_embedded_sqlite_in_var_dir(tmp_path: Path) -> None:
@@ -66,9 +66,9 @@ def test_telegram_channel_is_only_enabled_with_a_token() -> None:
 
 
 def test_action_guard_channel_only_in_the_resilient_setup() -> None:
-    assert "quartierslotse.resilience.ActionGuard" not in render_credentials(Settings())
+    assert "channels.action_guard.ActionGuard" not in render_credentials(Settings())
     guard = render_credentials(Settings(action_port=6055), resilient=True)
-    assert guard["quartierslotse.resilience.ActionGuard"]["upstream"] == (
+    assert guard["channels.action_guard.ActionGuard"]["upstream"] == (
         "http://127.0.0.1:6055/webhook")
 
 

@@ -3,7 +3,7 @@
 A message with danger words in a topic question or a past event ("Woran erkenne ich einen
 Schlaganfall?") keeps its topic intent; bot.components.emergency_keywords marks it with the
 entity `emergency_tier` = "moeglich". `SafetyLineGenerator` (Rasa's `nlg` endpoint, written by
-quartierslotse.rasa_endpoints) renders the domain's responses as usual and puts one safety line
+runtime.rasa_endpoints) renders the domain's responses as usual and puts one safety line
 (112, or the TelefonSeelsorge for suicidal words; numbers from bot/facts.yml) in front of the
 first text the bot sends for such a message, whatever the topic, also for responses that custom
 actions send by name. Every other text is left unchanged.

@@ -19,7 +19,7 @@ TEMPLATES = {
     "national_contact_line": ("Sie erreichen das Pflegetelefon des Bundesfamilienministeriums "
                               "unter " + PFLEGETELEFON + ". Viele Städte erreichen Sie auch über "
                               "die Behördennummer " + BEHOERDENNUMMER + "."),
-    # action server down and no municipality hotline (quartierslotse/resilience.py)
+    # action server down and no municipality hotline (channels/action_guard.py)
     "fallback_hotline": ("Pflegetelefon des Bundesfamilienministeriums " + PFLEGETELEFON
                          + "; in vielen Städten auch die Behördennummer "
                          + BEHOERDENNUMMER),

@@ -14,8 +14,8 @@ import actions.office_messages as messages
 import actions.offices as offices
 import actions.opening_hours as opening_hours
 from actions.handoff import ActionAskHandoffPlace
+from knowledge.bootstrap import ensure_database
 from knowledge.db import open_session
-from knowledge.setup import ensure_database
 
 THURSDAY_1030 = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)  # 10:30 in Berlin
 

@@ -16,9 +16,9 @@ import pytest
 
 from advisor import auth
 from handoff.models import ROLE_ADVISOR
-from quartierslotse import processes
-from quartierslotse.services import console_server
 from quartierslotse.settings import Settings, get_settings
+from runtime import processes
+from runtime.services import console_server
 from tests.support.handoff import ConsoleClient
 
 

@@ -13,8 +13,8 @@ from channels.webchat import conversation_id
 from handoff import service
 from handoff.db import session_scope
 from handoff.models import ROLE_ADMIN, Advisor
-from quartierslotse import processes
-from quartierslotse.services import console_server
+from runtime import processes
+from runtime.services import console_server
 from tests.conftest import free_port
 from tests.support.chat import RestChat, button_titles
 from tests.support.gate import Gate

@@ -182,7 +182,8 @@ def test_console_session_cookie_is_understood(tmp_path: Path) -> None:
     import asyncio
     from types import SimpleNamespace
 
-    from insight.web import console_authenticator, may_view, scope
+    from advisor.insight_access import console_authenticator
+    from insight.web import may_view, scope
 
     db = f"sqlite:///{tmp_path / 'console.db'}"
     auth.create_advisor(db, "erna", "Erna Berger", "Dortmund", "geheim-geheim-123")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from knowledge.bootstrap import ensure_database
 from knowledge.db import get_engine
-from knowledge.setup import ensure_database
 
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

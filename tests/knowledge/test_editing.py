@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from knowledge.bootstrap import ensure_database
 from knowledge.db import open_session
 from knowledge.editing import (
     EditConflict,
@@ -23,7 +24,6 @@ from knowledge.importer import import_files
 from knowledge.models import Municipality
 from knowledge.notices import handoff_notices, valid_notices
 from knowledge.queries import office_by_key
-from knowledge.setup import ensure_database
 
 TODAY = date(2026, 12, 1)
 TOMORROW = TODAY + timedelta(days=1)

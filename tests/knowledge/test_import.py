@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from knowledge.bootstrap import migrate, seed_files
 from knowledge.cli import main as cli
 from knowledge.db import open_session
 from knowledge.document import ValidationFailed
 from knowledge.exporter import export_text
 from knowledge.importer import import_files
 from knowledge.models import Area, Municipality, Office, OpeningHours
-from knowledge.setup import migrate, seed_files
 
 GOOD = """\
 municipality:
@@ -206,7 +206,7 @@ def test_cli_validate_import_export(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_ensure_database_is_idempotent_and_seeds_once(empty_url: str) -> None:
-    from knowledge.setup import ensure_database
+    from knowledge.bootstrap import ensure_database
 
     ensure_database(empty_url)
     first = counts(empty_url)

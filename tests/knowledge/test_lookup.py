@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+from knowledge.bootstrap import migrate
 from knowledge.db import alembic_config, get_engine, open_session
 from knowledge.geo import bounding_box, haversine_km
 from knowledge.importer import import_files
 from knowledge.lookup import LookupCache, OfficePoints, lookup_tables
 from knowledge.models import KnowledgeRevision
 from knowledge.queries import SEARCH_RADII_KM, find_offices, nearest_offices
-from knowledge.setup import migrate
 
 TOWN = """\
 municipality: {{key: town, name: Town, state: NW, source: test, as_of: "2026"}}

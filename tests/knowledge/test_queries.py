@@ -10,12 +10,12 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from knowledge.bootstrap import migrate
 from knowledge.db import open_session
 from knowledge.geo import haversine_km
 from knowledge.importer import import_files
 from knowledge.models import Area, AreaPostalCode, Municipality, Office, OpeningHours
 from knowledge.queries import contact_for_place, municipality_hotline, nearest_offices
-from knowledge.setup import migrate
 
 # confirmed office data lives beside the repository in shared/ (never an absolute path)
 CONFIRMED = Path(__file__).resolve().parents[3] / "shared" / "data" / "offices_confirmed.yml"

@@ -17,12 +17,12 @@ from actions import office_messages
 from actions.answers import AMOUNTS_DOMAIN, load_facts, render_amounts_domain
 from bot.content import build, figures, texts
 from bot.content import facts as facts_module
-from quartierslotse import resilience
+from channels import action_guard
 from quartierslotse.settings import PROJECT_ROOT
 
 DOMAIN_FILES = sorted((PROJECT_ROOT / "bot" / "domain").glob("*.yml"))
 PYTHON_SOURCES = [*sorted((PROJECT_ROOT / "actions").glob("*.py")),
-                  PROJECT_ROOT / "quartierslotse" / "resilience.py",
+                  PROJECT_ROOT / "channels" / "action_guard.py",
                   PROJECT_ROOT / "web" / "server.py"]
 TELEGRAM = PROJECT_ROOT / "channels" / "telegram.py"
 WIDGET_JS = PROJECT_ROOT / "web" / "widget" / "quartierslotse.js"
@@ -143,17 +143,17 @@ def test_a_planted_figure_in_an_action_text_fails(tmp_path: Path,
 # ---- place 4: the fallback hotline (action server down) ----------------------------------------
 
 def test_the_fallback_hotline_is_backed_and_not_only_115(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(resilience, "_cached_hotline", _no_hotline)
-    text = asyncio.run(resilience.apology_text({"slots": {}}))
+    monkeypatch.setattr(action_guard, "_cached_hotline", _no_hotline)
+    text = asyncio.run(action_guard.apology_text({"slots": {}}))
     assert figures.unbacked(text) == []
     assert facts_module.value("phones.pflegetelefon.number") in text
     assert "nicht in jeder Stadt" in text
 
 
 def test_a_planted_fallback_hotline_figure_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(resilience, "_cached_hotline", _no_hotline)
+    monkeypatch.setattr(action_guard, "_cached_hotline", _no_hotline)
     monkeypatch.setitem(texts.TEMPLATES, "fallback_hotline", "Pflegetelefon 030 1234567")
-    text = asyncio.run(resilience.apology_text({"slots": {}}))
+    text = asyncio.run(action_guard.apology_text({"slots": {}}))
     assert figures.unbacked(text) == ["030 1234567"]
 
 

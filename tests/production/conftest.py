@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from quartierslotse import topology
 from quartierslotse.settings import get_settings
+from runtime import topology
 
 
 def pg_version() -> str:

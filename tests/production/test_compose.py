@@ -19,9 +19,9 @@ import jsonschema
 import pytest
 import yaml
 
-from quartierslotse import topology
-from quartierslotse.rasa_endpoints import render_endpoints
 from quartierslotse.settings import PROJECT_ROOT, settings_from_env
+from runtime import topology
+from runtime.rasa_endpoints import render_endpoints
 
 DOCKER = PROJECT_ROOT / "docker"
 SCHEMA = Path(__file__).with_name("compose_spec.json")
@@ -90,9 +90,9 @@ def test_rasa_endpoints_render_from_the_compose_environment(compose: dict) -> No
            for key, value in compose["services"]["rasa-1"]["environment"].items()}
     endpoints = render_endpoints(settings_from_env(env), resilient=True)
     store_type = endpoints["tracker_store"]["type"]
-    assert store_type == "quartierslotse.resilience.ResilientSQLTrackerStore"
+    assert store_type == "channels.rasa_stores.ResilientSQLTrackerStore"
     assert endpoints["tracker_store"]["url"] == "postgres"
-    assert endpoints["lock_store"]["type"] == "quartierslotse.resilience.AtomicRedisLockStore"
+    assert endpoints["lock_store"]["type"] == "channels.rasa_stores.AtomicRedisLockStore"
     assert endpoints["lock_store"]["url"] == "redis"
     assert endpoints["event_broker"]["type"] == "pika"
     assert endpoints["event_broker"]["url"] == "rabbitmq"
@@ -101,7 +101,7 @@ def test_rasa_endpoints_render_from_the_compose_environment(compose: dict) -> No
 
 def test_compose_nginx_config_is_rendered_from_the_template() -> None:
     assert (DOCKER / "nginx" / "compose.conf").read_text() == topology.render_compose_nginx(), (
-        "run: python -m quartierslotse.topology render-nginx")
+        "run: python -m runtime.topology render-nginx")
 
 
 @pytest.mark.skipif(not shutil.which("nginx"), reason="nginx not installed")

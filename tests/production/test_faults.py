@@ -17,8 +17,8 @@ import urllib.request
 import psycopg2
 import pytest
 
-from quartierslotse import topology
-from quartierslotse.resilience import APOLOGY, GUARD_PATH, knowledge_hotline
+from channels.action_guard import APOLOGY, GUARD_PATH, knowledge_hotline
+from runtime import topology
 from tests.production.conftest import pg_version
 from tests.support.chat import RestChat
 

@@ -1,8 +1,8 @@
-"""Supervision of `make run` (quartierslotse/processes.py Supervisor, quartierslotse/devserver.py).
+"""Supervision of `make run` (runtime/processes.py Supervisor, runtime/devserver.py).
 
 The first tests supervise two small real HTTP servers (no model needed): a killed one is
 restarted with a back-off and a log line, a hung one (SIGSTOP) is restarted, the other keeps
-its process. The last ones run the real `python -m quartierslotse.devserver` with all four
+its process. The last ones run the real `python -m runtime.devserver` with all four
 services on free ports: the console is killed and must answer again within 15 s while
 Rasa, the action server and the demo page keep their PIDs; a stopped (hung) demo page is
 replaced; SIGTERM stops every service.
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from quartierslotse import processes
-from quartierslotse.services import Service
 from quartierslotse.settings import PROJECT_ROOT, Settings, get_settings
+from runtime import processes
+from runtime.services import Service
 from security import hardening
 from tests.conftest import free_port
 
@@ -77,7 +77,7 @@ def test_killed_service_is_restarted_and_the_other_keeps_running(
 ) -> None:
     first, second = two_servers.running
     os.killpg(first.process.pid, signal.SIGKILL)
-    with caplog.at_level(logging.WARNING, logger="quartierslotse.processes"):
+    with caplog.at_level(logging.WARNING, logger="runtime.processes"):
         supervise_until(two_servers, lambda: two_servers.running[0].process.pid
                         != first.process.pid and processes.is_healthy(first.service.health_url),
                         timeout=20)
@@ -93,7 +93,7 @@ def test_hung_service_is_stopped_and_restarted(
 ) -> None:
     first, second = two_servers.running
     os.kill(second.process.pid, signal.SIGSTOP)
-    with caplog.at_level(logging.WARNING, logger="quartierslotse.processes"):
+    with caplog.at_level(logging.WARNING, logger="runtime.processes"):
         supervise_until(two_servers, lambda: two_servers.running[1].process.pid
                         != second.process.pid and processes.is_healthy(second.service.health_url),
                         timeout=30)
@@ -157,7 +157,7 @@ def _children(parent: int) -> dict[int, str]:
     return children
 
 
-SERVICE_MODULES = {  # the module each service runs (quartierslotse/services.py)
+SERVICE_MODULES = {  # the module each service runs (runtime/services.py)
     hardening.rasa_command("python")[-1]: "Rasa-Server",
     hardening.action_server_command("python", get_settings())[2]: "Action-Server",
     "advisor": "Beratungskonsole",
@@ -188,7 +188,7 @@ def supervised(
            "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(PROJECT_ROOT)}
     output = var_dir / "make-run.out"
     with output.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "quartierslotse.devserver"],
+        process = subprocess.Popen([sys.executable, "-m", "runtime.devserver"],
                                    cwd=PROJECT_ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
     run = Supervised(process, settings, output)

@@ -96,15 +96,15 @@ def test_secrets_file_is_git_ignored() -> None:
 def test_rasa_telemetry_is_switched_off_for_all_started_processes(tmp_path: Path) -> None:
     """Rasa Open Source reports usage to Segment/Sentry unless told otherwise: a request to a
     third party from a city's server. Every process the project starts gets it switched off."""
-    from quartierslotse.services import child_environment
+    from runtime.services import child_environment
 
     env = child_environment(Settings(var_dir=tmp_path), {})
     assert env["RASA_TELEMETRY_ENABLED"] == "false"
 
 
 def test_the_started_services_are_locked_down(tmp_path: Path) -> None:
-    from quartierslotse.rasa_endpoints import render_endpoints
-    from quartierslotse.services import action_server, rasa_server
+    from runtime.rasa_endpoints import render_endpoints
+    from runtime.services import action_server, rasa_server
 
     settings = Settings(var_dir=tmp_path, rasa_token="t0k")
     rasa = rasa_server(settings, tmp_path / "model.tar.gz", tmp_path / "endpoints.yml").command
@@ -139,7 +139,7 @@ def test_rasa_gets_the_token_inside_the_process(tmp_path: Path, monkeypatch) -> 
 
 
 def test_endpoints_and_databases_are_private(tmp_path: Path) -> None:
-    from quartierslotse.rasa_endpoints import write_endpoints
+    from runtime.rasa_endpoints import write_endpoints
     from security.hardening import protect_sqlite_databases
 
     settings = Settings(var_dir=tmp_path, rasa_token="t0k",

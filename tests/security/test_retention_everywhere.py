@@ -7,8 +7,8 @@ import inspect
 import yaml
 
 from privacy import retention
-from quartierslotse import devserver, topology
 from quartierslotse.settings import PROJECT_ROOT
+from runtime import devserver, topology
 
 
 def test_compose_runs_the_retention_loop() -> None:

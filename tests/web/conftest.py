@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from quartierslotse import processes
-from quartierslotse.services import web_server
 from quartierslotse.settings import PROJECT_ROOT, Settings
+from runtime import processes
+from runtime.services import web_server
 from tests.conftest import free_port
 from tests.web.fake_webchat import FakeWebchat
 from web.server import create_app

@@ -1,6 +1,6 @@
 """The local processes that make up the system in the default (embedded) run.
 
-`make run` starts them through `quartierslotse.devserver`; the tests start the same
+`make run` starts them through `runtime.devserver`; the tests start the same
 definitions once per session, so both use one description of how each service starts.
 """
 

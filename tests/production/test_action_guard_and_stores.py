@@ -1,4 +1,4 @@
-"""Unit tests of quartierslotse/resilience.py (no model, no Rasa process)."""
+"""Unit tests of the action guard and the Rasa stores (channels/; no model, no Rasa process)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,22 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from quartierslotse import resilience, topology
-from quartierslotse.resilience import APOLOGY, ActionGuard, AtomicRedisLockStore, fallback_response
+from channels import action_guard
+from channels.action_guard import APOLOGY, ActionGuard, fallback_response
+from channels.rasa_stores import AtomicRedisLockStore
 from quartierslotse.settings import get_settings
+from runtime import topology
 
 
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    from knowledge.setup import ensure_database
+    from knowledge.bootstrap import ensure_database
 
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     ensure_database(url)
     configured = replace(get_settings(), database_url=url, default_municipality="")
-    monkeypatch.setattr(resilience, "get_settings", lambda: configured)
-    resilience._hotline_cache.clear()
+    monkeypatch.setattr(action_guard, "get_settings", lambda: configured)
+    action_guard._hotline_cache.clear()
     return configured
 
 
@@ -42,7 +44,7 @@ def test_fallback_names_the_national_hotlines_without_a_municipality(settings) -
 
 
 def test_fallback_names_the_municipality_hotline_from_the_knowledge_base(settings) -> None:
-    expected = resilience.knowledge_hotline(settings.database_url, "Dortmund")
+    expected = action_guard.knowledge_hotline(settings.database_url, "Dortmund")
     assert expected, "the seed data has a hotline for Dortmund"
     text = asyncio.run(fallback_response(call({"municipality": "Dortmund"})))["responses"][0]
     assert expected in text["text"]

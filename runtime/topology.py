@@ -1,22 +1,22 @@
 """The production topology from local processes: nginx in front of several Rasa replicas.
 
-    make run-cluster      (= python -m quartierslotse.topology run)
+    make run-cluster      (= python -m runtime.topology run)
 
 starts, on this machine, what docker/compose.yml starts in containers:
 
     nginx (public port) ──► Rasa replica 1 … n ──► action server (through each replica's
-                                   │                 ActionGuard, quartierslotse/resilience.py)
+                                   │                 ActionGuard, channels/action_guard.py)
                                    ├─ SQL tracker store   ─► PostgreSQL (or SQLite)
                                    ├─ lock store          ─► Redis
                                    └─ event broker (Pika) ─► RabbitMQ
     nginx (console port) ──► advisor console;  nginx "/" ──► demo page with the widget
 
-Every process is started from its definition in `quartierslotse.services` (the one place
+Every process is started from its definition in `runtime.services` (the one place
 that says how a service starts); this module only chooses ports, databases and the number
 of replicas, and renders the nginx configuration from docker/nginx/quartierslotse.conf.template
 (the same template the Compose file's nginx uses).
 
-`python -m quartierslotse.topology exec <rasa|actions|console|web>` is the container entry
+`python -m runtime.topology exec <rasa|actions|console|web>` is the container entry
 point: it renders endpoints/credentials from the environment and replaces itself with the
 service's command.
 """
@@ -36,11 +36,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from quartierslotse import processes, services, training
-from quartierslotse.processes import RunningService
-from quartierslotse.rasa_endpoints import write_credentials, write_endpoints
-from quartierslotse.services import Service
 from quartierslotse.settings import PROJECT_ROOT, Settings, get_settings
+from runtime import processes, services, training
+from runtime.processes import RunningService
+from runtime.rasa_endpoints import write_credentials, write_endpoints
+from runtime.services import Service
 
 NGINX_TEMPLATE = PROJECT_ROOT / "docker" / "nginx" / "quartierslotse.conf.template"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -230,7 +230,7 @@ COMPOSE_NGINX = NGINX_TEMPLATE.parent / "compose.conf"
 def render_compose_nginx() -> str:
     """docker/nginx/compose.conf: the template with the Compose service names."""
     header = ("# Generated from quartierslotse.conf.template by "
-              "`python -m quartierslotse.topology render-nginx`; do not edit.\n")
+              "`python -m runtime.topology render-nginx`; do not edit.\n")
     return header + render_nginx_site(
         80, ["rasa-1:5005", "rasa-2:5005"], console_server="console:5080", console_port=8001,
         web_server="widget:8080", api_listen="8002")
@@ -393,7 +393,7 @@ def build_cluster(
         public_port=public_port or free_port(), console_port=console_port or free_port(),
         action_port=free_port(), web_port=free_port(), **overrides,
     )
-    from knowledge.setup import ensure_database
+    from knowledge.bootstrap import ensure_database
 
     ensure_database(settings.database_url)
     model = model or training.ensure_trained(settings)
@@ -510,7 +510,7 @@ def _exec(args: argparse.Namespace) -> int:
         if "--host" not in service.command:
             service = replace(service, command=[*service.command, "--host", "0.0.0.0"])
     elif args.service == "migrate":
-        from knowledge.setup import ensure_database
+        from knowledge.bootstrap import ensure_database
 
         ensure_database(settings.database_url)
         print("Wissensdatenbank bereit.")
@@ -524,7 +524,7 @@ def _exec(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m quartierslotse.topology")
+    parser = argparse.ArgumentParser(prog="python -m runtime.topology")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the multi-replica topology locally")
     run.add_argument("--replicas", type=int, default=2)

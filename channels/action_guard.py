@@ -1,37 +1,25 @@
-"""Keeping conversations alive when a part of the system fails.
+"""The action guard: keeps a conversation alive when the action server fails.
 
-Two small Rasa extensions, both loaded through Rasa's own configuration (no patch of Rasa):
+`ActionGuard` is an input channel of Rasa (listed in the rendered credentials file, no patch
+of Rasa). Stock Rasa 3.6 only logs a failed custom action and sends the user nothing
+(`MessageProcessor._run_action` swallows the exception). With the guard, Rasa's
+`action_endpoint` points at `/webhooks/action_guard/webhook` on the same Rasa process; the
+guard forwards each call unchanged to the real action server. When the action server cannot
+be reached, times out or answers with a server error, the guard answers in its place with a
+valid action response: one friendly German message with a hotline number, and no events.
+Rasa utters it through the user's own output channel (REST, webchat, Telegram …) and records
+it in the tracker. Once the action server is back, the next call goes through again: nothing
+to reset.
 
-`ActionGuard` (an input channel, listed in the rendered credentials file)
-    Stock Rasa 3.6 only logs a failed custom action and sends the user nothing
-    (`MessageProcessor._run_action` swallows the exception). With the guard, Rasa's
-    `action_endpoint` points at `/webhooks/action_guard/webhook` on the same Rasa process;
-    the guard forwards each call unchanged to the real action server. When the action server
-    cannot be reached, times out or answers with a server error, the guard answers in its
-    place with a valid action response: one friendly German message with a hotline number,
-    and no events. Rasa utters it through the user's own output channel (REST, webchat,
-    Telegram …) and records it in the tracker. Once the action server is back, the next
-    call goes through again: nothing to reset.
+The hotline is the municipality's hotline from the knowledge base (knowledge.contacts) when
+the conversation (or `QL_DEFAULT_MUNICIPALITY`) names a municipality and the knowledge base
+has one; otherwise `QL_FALLBACK_HOTLINE`, by default the national lines rendered from
+bot/facts.yml (bot.content.texts: the Pflegetelefon of the federal family ministry, and the
+Behördennummer 115 where the city takes part).
 
-    The hotline is the municipality's hotline from the knowledge base when the conversation
-    (or `QL_DEFAULT_MUNICIPALITY`) names a municipality and the knowledge base has one;
-    otherwise `QL_FALLBACK_HOTLINE`, by default the national lines rendered from
-    bot/facts.yml (bot.content.texts: the Pflegetelefon of the federal family ministry, and the
-    Behördennummer 115 where the city takes part).
-
-    The guard only accepts calls from the loopback interface that did not pass a proxy
-    (no X-Forwarded-For), and, when a Rasa token is configured, only with that token in the
-    `X-Quartierslotse-Guard` header; the reverse proxy (docker/nginx) also refuses its path.
-
-`AtomicRedisLockStore` (lock store type in endpoints.yml)
-    Rasa's RedisLockStore with atomic ticket issuance: stock Rasa 3.6 can hand the same
-    ticket to two replicas, so two messages of one conversation are processed at once and
-    one of them is lost from the tracker store (see the class).
-
-`ResilientSQLTrackerStore` (tracker store type in endpoints.yml)
-    Rasa's SQLTrackerStore with `pool_pre_ping` and a short retry on lost connections, so a
-    PostgreSQL restart costs at most a few seconds of delay instead of failed turns with
-    stale pooled connections.
+The guard only accepts calls from the loopback interface that did not pass a proxy (no
+X-Forwarded-For), and, when a Rasa token is configured, only with that token in the
+`X-Quartierslotse-Guard` header; the reverse proxy (docker/nginx) also refuses its path.
 """
 
 from __future__ import annotations
@@ -47,17 +35,16 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_engine_kwargs
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.content.texts import fallback_hotline
+from knowledge import contacts
 from quartierslotse.settings import get_settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -91,22 +78,12 @@ HOTLINE_RETRY_SECONDS = 15.0
 
 
 def knowledge_hotline(database_url: str, municipality: str) -> str:
-    """"Hotline <name>: <phone> (<hours>)" from the knowledge base, or "" (blocking)."""
-    from sqlalchemy import func, or_, select
-
-    from knowledge.db import open_session
-    from knowledge.models import Municipality
-
-    wanted = municipality.strip().lower()
-    with open_session(database_url) as session:
-        row = session.execute(
-            select(Municipality).where(or_(func.lower(Municipality.name) == wanted,
-                                           func.lower(Municipality.key) == wanted))
-        ).scalars().first()
-        if row is None or not row.hotline_phone:
-            return ""
-        hours = f" ({row.hotline_hours})" if row.hotline_hours else ""
-        return f"Ansprechstelle für {row.name} {row.hotline_phone}{hours}"
+    """"Ansprechstelle für <name> <phone> (<hours>)" from the knowledge base, or "" (blocking)."""
+    line = contacts.hotline(database_url, municipality, best_effort=False)
+    if line is None or not line.phone:
+        return ""
+    hours = f" ({line.hours})" if line.hours else ""
+    return f"Ansprechstelle für {line.municipality} {line.phone}{hours}"
 
 
 async def _cached_hotline(municipality: str) -> str:
@@ -141,8 +118,6 @@ def _warm_up() -> None:
         if municipality:
             text = knowledge_hotline(get_settings().database_url, municipality)
             _hotline_cache[municipality] = (time.monotonic(), text)
-        else:
-            import knowledge.models  # noqa: F401
     except Exception as error:  # noqa: BLE001 - best effort
         logger.warning("Knowledge base not reachable at start: %r", error)
 
@@ -275,115 +250,3 @@ class ActionGuard(InputChannel):
             return response.json(await fallback_response(call))
 
         return guard
-
-
-# --------------------------------------------------------------------------- tracker store
-
-
-class ResilientSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore that survives a database restart without manual action."""
-
-    RETRY_SECONDS = 20.0
-    engine: Engine  # set in SQLTrackerStore.__init__, which leaves it unannotated
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        import sqlalchemy as sa
-
-        super().__init__(*args, **kwargs)
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-
-    async def _with_retry(self, operation: Callable[[], Awaitable[Any]]) -> Any:
-        import sqlalchemy.exc
-
-        deadline = time.monotonic() + self.RETRY_SECONDS
-        delay = 0.2
-        while True:
-            try:
-                return await operation()
-            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
-                    sqlalchemy.exc.DBAPIError) as error:
-                disconnect = getattr(error, "connection_invalidated", False) or isinstance(
-                    error, sqlalchemy.exc.OperationalError)
-                if not disconnect or time.monotonic() > deadline:
-                    raise
-                logger.warning("Tracker store: database unavailable (%s); retrying", error)
-                self.engine.dispose()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
-
-    async def retrieve(self, sender_id: str) -> Any:
-        parent = super().retrieve
-        return await self._with_retry(lambda: parent(sender_id))
-
-    async def retrieve_full_tracker(self, conversation_id: str) -> Any:
-        parent = super().retrieve_full_tracker
-        return await self._with_retry(lambda: parent(conversation_id))
-
-    async def stream_events(self, tracker: Any) -> None:
-        """Done once in `save`, before the retried database write (no duplicates)."""
-
-    async def save(self, tracker: Any) -> None:
-        await self._with_retry(lambda: TrackerStore.stream_events(self, tracker))
-        parent = super().save
-        await self._with_retry(lambda: parent(tracker))
-
-
-# --------------------------------------------------------------------------- lock store
-
-
-class AtomicRedisLockStore(RedisLockStore):
-    """Rasa's RedisLockStore with atomic ticket handling (lock store type in endpoints.yml).
-
-    Rasa 3.6 issues and returns tickets with an unguarded read-modify-write of one Redis key
-    (`get_lock` → change → `save_lock`). When two messages of one conversation reach two
-    replicas at the same moment, both can read the same lock, both draw the same ticket and
-    both process at once; the later tracker save then silently drops the other message's
-    events (tests/production/test_faults.py shows this with the stock store). Here every
-    read-modify-write of a conversation's lock runs under a short Redis mutex (SET NX PX),
-    so tickets are unique and the turns of one conversation are processed one after another
-    on any number of replicas.
-    """
-
-    MUTEX_SECONDS = 5.0
-
-    def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
-        if endpoint_config is not None:
-            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
-        super().__init__(**kwargs)
-
-    def _mutex(self, conversation_id: str) -> Any:
-        return self.red.lock(
-            f"{self.key_prefix}{conversation_id}:mutex", timeout=self.MUTEX_SECONDS,
-            blocking_timeout=self.MUTEX_SECONDS, sleep=0.002)
-
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        try:
-            with self._mutex(conversation_id):
-                lock = self.get_or_create_lock(conversation_id)
-                ticket = lock.issue_ticket(lock_lifetime)
-                self.save_lock(lock)
-                return ticket
-        except Exception as error:
-            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
-
-    def update_lock(self, conversation_id: str) -> None:
-        with self._mutex(conversation_id):
-            super().update_lock(conversation_id)
-
-    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        with self._mutex(conversation_id):
-            super().finish_serving(conversation_id, ticket_number)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        with self._mutex(conversation_id):
-            lock = self.get_lock(conversation_id)
-            if lock is None:
-                return
-            lock.remove_ticket_for(ticket_number)
-            if lock.is_someone_waiting():
-                self.save_lock(lock)
-            else:
-                self.delete_lock(conversation_id)

@@ -78,10 +78,13 @@ def _train_if_changed(settings: Settings, force: bool) -> Path:
     return target
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    """`quartierslotse train [--force]`: train when the training data changed (or forced)."""
     from quartierslotse.settings import get_settings
 
-    print(ensure_trained(get_settings(), force="--force" in sys.argv))
+    args = sys.argv[1:] if argv is None else argv
+    print(ensure_trained(get_settings(), force="--force" in args))
+    return 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from quartierslotse.services import Service, child_environment
 from quartierslotse.settings import PROJECT_ROOT, Settings
+from runtime.services import Service, child_environment
 
 logger = logging.getLogger(__name__)
 

@@ -84,7 +84,7 @@ def known_place_names() -> list[str]:
     return list(all_place_names())
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     from quartierslotse.settings import get_settings
 
     parser = argparse.ArgumentParser(description="Build the German spaCy pipeline for Rasa")
@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     stamp = build_pipeline(args.out, known_place_names())
     print(f"spaCy pipeline in {args.out}: base={stamp['base']}, places={stamp['places']}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ import sys
 import time
 from types import FrameType
 
-from quartierslotse import nlp, processes, training
-from quartierslotse.rasa_endpoints import write_credentials, write_endpoints
-from quartierslotse.services import RasaFiles, default_services
+from bot import nlp
 from quartierslotse.settings import Settings, get_settings
+from runtime import processes, training
+from runtime.rasa_endpoints import write_credentials, write_endpoints
+from runtime.services import RasaFiles, default_services
 
 # Loading the Rasa model takes minutes on a small or busy machine (4 min measured on 2 shared
 # cores); a slow start is no failure, neither at first nor after a restart.
@@ -21,7 +22,7 @@ START_TIMEOUT = 600.0
 def prepare_runtime(settings: Settings) -> RasaFiles:
     """Databases, Rasa endpoints and channel credentials for `settings`."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    from knowledge.setup import ensure_database
+    from knowledge.bootstrap import ensure_database
 
     ensure_database(settings.database_url)
     return RasaFiles(
@@ -30,7 +31,8 @@ def prepare_runtime(settings: Settings) -> RasaFiles:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    """`quartierslotse run`: everything on embedded defaults, until Ctrl+C."""
     # security: local secrets (API token, action token, console key) from var/secrets.env
     from security.secrets import load_local_secrets
 
@@ -55,6 +57,7 @@ def main() -> None:
         running, settings, settings.var_dir / "logs",
         hang_seconds=settings.supervisor_hang_seconds, start_timeout=START_TIMEOUT,
         backoff_max=settings.supervisor_max_backoff_seconds))
+    return 0
 
 
 def supervise(supervisor: processes.Supervisor) -> None:

@@ -96,13 +96,13 @@ def write_endpoints(settings: Settings, path: Path, resilient: bool = False) -> 
     return path
 
 
-# --- resilience (quartierslotse/resilience.py): opt-in, used by the multi-replica topology ---
+# --- resilience (channels/action_guard.py): opt-in, used by the multi-replica topology ---
 
 def _make_resilient(settings: Settings, endpoints: dict[str, Any]) -> None:
     """Route custom actions through the ActionGuard on the same Rasa process, use the
     reconnecting SQL tracker store and the atomic Redis lock store. Needs the credentials
     from `render_credentials`."""
-    from quartierslotse.resilience import GUARD_HEADER, GUARD_PATH
+    from channels.action_guard import GUARD_HEADER, GUARD_PATH
 
     action = dict(endpoints["action_endpoint"])
     action["url"] = f"http://127.0.0.1:{settings.rasa_port}{GUARD_PATH}"
@@ -110,10 +110,10 @@ def _make_resilient(settings: Settings, endpoints: dict[str, Any]) -> None:
         action["headers"] = {**action.get("headers", {}), GUARD_HEADER: settings.rasa_token}
     endpoints["action_endpoint"] = action
     if endpoints.get("lock_store", {}).get("type") == "redis":
-        endpoints["lock_store"]["type"] = "quartierslotse.resilience.AtomicRedisLockStore"
+        endpoints["lock_store"]["type"] = "channels.rasa_stores.AtomicRedisLockStore"
     store = endpoints["tracker_store"]
     if store.get("type") == "SQL":
-        store["type"] = "quartierslotse.resilience.ResilientSQLTrackerStore"
+        store["type"] = "channels.rasa_stores.ResilientSQLTrackerStore"
 
 
 def render_credentials(settings: Settings, resilient: bool = False,
@@ -128,7 +128,7 @@ def render_credentials(settings: Settings, resilient: bool = False,
         # all values come from the QL_TELEGRAM_* settings (channels/telegram.py)
         credentials["channels.telegram.TelegramInput"] = {}
     if resilient:
-        credentials["quartierslotse.resilience.ActionGuard"] = {
+        credentials["channels.action_guard.ActionGuard"] = {
             "upstream": settings.action_server_url,
             "timeout": settings.action_timeout,
         }
