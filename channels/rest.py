@@ -29,8 +29,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.guarded import GuardedChannel
 from channels.webchat import CONVERSATION_PREFIX as WEBCHAT_PREFIX
-from quartierslotse.settings import get_settings
 from security.channel_guard import rasa_metadata
 
 logger = logging.getLogger(__name__)
@@ -55,19 +55,12 @@ def foreign_namespace(sender: str) -> bool:
     return sender.startswith(WEBCHAT_PREFIX) or bool(_TELEGRAM_ID.match(sender))
 
 
-class GuardedRestInput(RestInput):
+class GuardedRestInput(GuardedChannel, RestInput):
     """Drop-in replacement for Rasa's `rest` channel (same name, URL and answer)."""
 
     @classmethod
     def name(cls) -> str:
         return "rest"
-
-    def _guard(self):  # type: ignore[no-untyped-def]
-        if not hasattr(self, "_channel_guard"):
-            from security.channel_guard import ChannelGuard
-
-            self._channel_guard = ChannelGuard(get_settings(), self.name())
-        return self._channel_guard
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("rest_webhook_guarded", __name__)
@@ -95,7 +88,7 @@ class GuardedRestInput(RestInput):
             if metadata is not None and not isinstance(metadata, dict):
                 return _error(INVALID_METADATA)
             agent = getattr(request.app.ctx, "agent", None)
-            admission = await self._guard().admit(
+            admission = await self.guard.admit(
                 request, sender, text, tracker_store=getattr(agent, "tracker_store", None))
             if not admission.allowed:
                 headers = ({"Retry-After": str(admission.retry_after)}

@@ -41,6 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.guarded import GuardedChannel
 from security.channel_guard import rasa_metadata
 
 logger = logging.getLogger(__name__)
@@ -408,7 +409,7 @@ def _is_advisor(message: dict[str, Any]) -> bool:
     )
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(GuardedChannel, InputChannel):
     """Telegram webhook input channel (`/webhooks/telegram/webhook`)."""
 
     @classmethod
@@ -511,19 +512,6 @@ class TelegramInput(InputChannel):
 
         return telegram_webhook
 
-    def _guard(self) -> Any:
-        """The shared public-channel guard (security/): per-chat rate limit, input
-        normalisation, "/intent" payloads only when the bot offered them as buttons."""
-        if not hasattr(self, "_channel_guard"):
-            try:
-                from quartierslotse.settings import get_settings
-                from security.channel_guard import ChannelGuard
-
-                self._channel_guard: Any = ChannelGuard(get_settings(), self.name())
-            except ImportError:
-                self._channel_guard = None
-        return self._channel_guard
-
     async def _admit(
         self, out: TelegramOutput, chat_id: str, text: str, tracker_store: Any,
         offered: list[str] | None = None,
@@ -531,10 +519,7 @@ class TelegramInput(InputChannel):
         """The text to hand to Rasa ("" = nothing). Telegram is the caller of the webhook,
         so a refusal is told to the user instead of answering 429 (Telegram would retry);
         the per-IP limit is skipped because all updates come from Telegram's servers."""
-        guard = self._guard()
-        if guard is None:
-            return text
-        admission = await guard.admit(None, chat_id, text, tracker_store=tracker_store,
+        admission = await self.guard.admit(None, chat_id, text, tracker_store=tracker_store,
                                       offered_payloads=offered)
         if not admission.allowed:
             logger.warning("Telegram: message from chat %s refused (%s)", chat_id, admission.status)

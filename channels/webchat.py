@@ -35,9 +35,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.guarded import GuardedChannel
 from channels.outbox import RATING_VALUES, Outbox, clean_buttons
 from quartierslotse.settings import get_settings
-from security.channel_guard import rasa_metadata
+from security.channel_guard import client_ip, rasa_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class OutboxOutput(OutputChannel):
         await self.send_response(recipient_id, {"text": text, **kwargs})
 
 
-class WebchatInput(InputChannel):
+class WebchatInput(GuardedChannel, InputChannel):
     @classmethod
     def name(cls) -> str:
         return "webchat"
@@ -156,18 +157,6 @@ class WebchatInput(InputChannel):
         self.database_url = self.credentials.get("database_url") or get_settings().database_url
         self.poll_seconds = float(self.credentials.get("poll_seconds")
                                   or get_settings().webchat_poll_seconds)
-
-    def _guard(self):  # type: ignore[no-untyped-def]
-        """The shared public-channel guard (security/): rate limits, input normalisation,
-        "/intent" payloads only when offered as buttons."""
-        if not hasattr(self, "_channel_guard"):
-            try:
-                from security.channel_guard import ChannelGuard
-
-                self._channel_guard = ChannelGuard(get_settings(), self.name())
-            except ImportError:
-                self._channel_guard = None
-        return self._channel_guard
 
     @property
     def outbox(self) -> Outbox:
@@ -204,29 +193,25 @@ class WebchatInput(InputChannel):
             text = _SURROGATES.sub("", text).strip()
             conversation = conversation_id(sender)
             output = OutboxOutput(self.outbox)
-            guard = self._guard()
-            if guard is not None:
-                agent = getattr(request.app.ctx, "agent", None)
-                admission = await guard.admit(request, conversation, text,
-                                              tracker_store=getattr(agent, "tracker_store", None))
-                if not admission.allowed:
-                    headers = ({"Retry-After": str(admission.retry_after)}
-                               if admission.retry_after else {})
-                    return response.json({"error": admission.message}, status=admission.status,
-                                         headers=headers)
-                shown = text
-                if admission.guard is not None and admission.guard.is_button_payload:
-                    title: str | None = await asyncio.to_thread(
-                        self.outbox.button_title_sync, conversation, text)
-                    shown = title or text
-                await self.outbox.append(conversation, "user", shown)
-                for notice in admission.notices:
-                    await output.send_response(conversation, {"text": notice, "role": "system"})
-                text = admission.text
-                if not text:
-                    return response.json({"messages": output.messages})
-            else:
-                await self.outbox.append(conversation, "user", text)
+            agent = getattr(request.app.ctx, "agent", None)
+            admission = await self.guard.admit(request, conversation, text,
+                                               tracker_store=getattr(agent, "tracker_store", None))
+            if not admission.allowed:
+                headers = ({"Retry-After": str(admission.retry_after)}
+                           if admission.retry_after else {})
+                return response.json({"error": admission.message}, status=admission.status,
+                                     headers=headers)
+            shown = text
+            if admission.guard is not None and admission.guard.is_button_payload:
+                title: str | None = await asyncio.to_thread(
+                    self.outbox.button_title_sync, conversation, text)
+                shown = title or text
+            await self.outbox.append(conversation, "user", shown)
+            for notice in admission.notices:
+                await output.send_response(conversation, {"text": notice, "role": "system"})
+            text = admission.text
+            if not text:
+                return response.json({"messages": output.messages})
             await on_new_message(UserMessage(
                 text, output, conversation, input_channel=self.name(),
                 metadata=rasa_metadata(text, metadata),
@@ -323,12 +308,8 @@ class WebchatInput(InputChannel):
     async def _rate_limited(self, request: Request, conversation: str) -> HTTPResponse | None:
         """429 when the conversation or the client IP sent too many requests (the shared
         guard's limits), else None."""
-        guard = self._guard()
-        if guard is None:
-            return None
-        from security.channel_guard import client_ip
-
-        rate = await guard.check_rate(conversation, client_ip(request, guard.trusted_proxies))
+        rate = await self.guard.check_rate(conversation,
+                                           client_ip(request, self.guard.trusted_proxies))
         if rate.allowed:
             return None
         headers = {"Retry-After": str(rate.retry_after)} if rate.retry_after else {}

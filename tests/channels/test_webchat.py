@@ -96,7 +96,7 @@ def channel(tmp_path, monkeypatch) -> WebchatInput:
     limits = SimpleNamespace(rate_limit_messages=2, rate_limit_per_ip=100,
                              rate_limit_window_seconds=60, redis_url="", trusted_proxies="",
                              max_message_chars=1000)
-    channel._channel_guard = ChannelGuard(limits, f"webchat-test-{uuid.uuid4().hex}")
+    channel.guard = ChannelGuard(limits, f"webchat-test-{uuid.uuid4().hex}")
     channel.deleted = []  # type: ignore[attr-defined]
     monkeypatch.setattr(channel, "_delete_conversation", channel.deleted.append)
     return channel

@@ -32,7 +32,7 @@ def channel(tmp_path) -> WebchatInput:
     limits = SimpleNamespace(rate_limit_messages=20, rate_limit_per_ip=100,
                              rate_limit_window_seconds=60, redis_url="", trusted_proxies="",
                              max_message_chars=1000)
-    channel._channel_guard = ChannelGuard(limits, f"webchat-test-{uuid.uuid4().hex}")
+    channel.guard = ChannelGuard(limits, f"webchat-test-{uuid.uuid4().hex}")
     return channel
 
 
@@ -156,7 +156,7 @@ async def test_rating_is_rate_limited_by_the_shared_guard(channel) -> None:
     limits = SimpleNamespace(rate_limit_messages=2, rate_limit_per_ip=100,
                              rate_limit_window_seconds=60, redis_url="", trusted_proxies="",
                              max_message_chars=1000)
-    channel._channel_guard = ChannelGuard(limits, f"webchat-test-{uuid.uuid4().hex}")
+    channel.guard = ChannelGuard(limits, f"webchat-test-{uuid.uuid4().hex}")
     sender = _sender()
     answer = await _answer(channel, sender, "utter_ask_wohnen/hausnotruf")
     rate = _rate_route(channel)
