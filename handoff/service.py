@@ -302,14 +302,6 @@ def wait_estimate(ahead: int, advisors: int, minutes_per_ticket: int) -> int:
     return max(2, math.ceil((ahead + 1) * minutes_per_ticket / max(advisors, 1)))
 
 
-def active_ticket_for(url: str, sender_id: str) -> Ticket | None:
-    ensure_schema(url)
-    with session_scope(url) as session:
-        return session.scalar(
-            select(Ticket).where(Ticket.sender_id == sender_id, Ticket.status.in_(ACTIVE_STATES))
-        )
-
-
 def queue(url: str, municipality: str | list[str]) -> list[Ticket]:
     """Tickets of one municipality (or several owners): queued first (emergencies, then by
     priority and age), then open ones, then those kept for a follow-up."""

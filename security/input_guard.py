@@ -135,11 +135,6 @@ def guard_text(
     )
 
 
-def is_safe_for_rasa(text: str) -> bool:
-    """True when Rasa will treat `text` as plain words (used by tests and assertions)."""
-    return not text.strip().startswith(INTENT_PREFIX)
-
-
 def valid_sender_id(sender: Any) -> bool:
     """Conversation ids are short opaque tokens; anything else is refused by the channels."""
     return isinstance(sender, str) and bool(_SENDER_OK.match(sender))

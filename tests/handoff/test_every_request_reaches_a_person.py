@@ -1,4 +1,4 @@
-"""Every request reaches a person (issues 14, 15), through the real stack: Rasa, action server,
+"""Every request reaches a person, through the real stack: Rasa, action server,
 console and database. REST and web chat users as a new user would write."""
 
 from __future__ import annotations
@@ -144,8 +144,8 @@ def test_claim_while_rasa_is_down_is_refused_and_works_when_it_is_back(
         console.logged_in("Witten", "Wilma Ernst", on_duty=True)
         user = make_user("Witten")
         user.say("Ich möchte mit einem Menschen sprechen")
-        stored = service.active_ticket_for(bot_stack.database_url,
-                                           conversation_id(user.sender))
+        stored = next((ticket for ticket in service.queue(bot_stack.database_url, "Witten")
+                       if ticket.sender_id == conversation_id(user.sender)), None)
         assert stored is not None and stored.status == "queued"
         client = ConsoleClient(settings.console_url)
         client.login(*console.new_advisor("Witten", "Theo Lang"))
