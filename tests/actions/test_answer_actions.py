@@ -20,6 +20,7 @@ from actions.answers import (
 )
 from actions.session import ActionSessionStart
 from safety.emergency import ACUTE_DANGER_METADATA
+from tests.support.trackers import make_tracker
 
 DOMAIN = {
     "slots": {
@@ -48,7 +49,7 @@ def message(text: str, sub: str | None, entities: list[dict] | None = None,
 def tracker(latest: dict[str, Any], slots: dict[str, Any] | None = None,
             slot_events: list[dict] | None = None) -> Tracker:
     events = [{"event": "user", "text": latest["text"], "parse_data": latest}, *(slot_events or [])]
-    return Tracker("t", dict(slots or {}), latest, events, False, None, {}, "action_listen")
+    return make_tracker(events, slots)
 
 
 def run_validation(t: Tracker) -> dict[str, Any]:
@@ -157,8 +158,7 @@ def test_generated_file_is_valid_domain_yaml() -> None:
 
 
 def test_session_start_discloses_and_keeps_context_but_not_contact_data() -> None:
-    t = Tracker("t", {"pflegegrad": "3", "callback_phone": "0231 123", "relation": None},
-                {}, [], False, None, {}, "action_listen")
+    t = make_tracker(slots={"pflegegrad": "3", "callback_phone": "0231 123", "relation": None})
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionSessionStart().run(dispatcher, t, DOMAIN))
     assert dispatcher.messages[0]["response"] == "utter_disclosure"
@@ -172,7 +172,7 @@ def test_a_conversation_that_begins_with_acute_danger_hears_112_before_the_greet
     """The channel marked the first message as acute danger: no greeting at the start, the
     short disclosure follows the emergency message instead."""
     marked = {"session_started_metadata": {ACUTE_DANGER_METADATA: True, "municipality": "Hagen"}}
-    t = Tracker("t", marked, {}, [], False, None, {}, "action_listen")
+    t = make_tracker(slots=marked)
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionSessionStart().run(dispatcher, t, DOMAIN))
     assert dispatcher.messages == []
@@ -182,5 +182,5 @@ def test_a_conversation_that_begins_with_acute_danger_hears_112_before_the_greet
     spoofed = {"session_started_metadata": {ACUTE_DANGER_METADATA: "yes"}}
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionSessionStart().run(
-        dispatcher, Tracker("t", spoofed, {}, [], False, None, {}, "action_listen"), DOMAIN))
+        dispatcher, make_tracker(slots=spoofed), DOMAIN))
     assert dispatcher.messages[0]["response"] == "utter_disclosure"

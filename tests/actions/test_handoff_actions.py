@@ -29,6 +29,7 @@ from actions.handoff import (
 )
 from handoff.service import QueueResult
 from quartierslotse.settings import PROJECT_ROOT
+from tests.support.trackers import make_tracker
 
 
 def user(text: str, intent: str, answer: str = "") -> dict[str, Any]:
@@ -43,8 +44,7 @@ def user(text: str, intent: str, answer: str = "") -> dict[str, Any]:
 
 
 def tracker(*events: dict[str, Any]) -> Tracker:
-    return Tracker("t", {}, events[-1]["parse_data"], list(events), False, None, {},
-                   "action_listen")
+    return make_tracker(list(events))
 
 
 def test_personal_advice_topic_of_the_answered_question() -> None:
@@ -74,11 +74,10 @@ def test_callback_wish_in_words() -> None:
     assert not wants_callback(tracker(user("Ich will mit einem Menschen reden", "request_human")))
 
 
-# --- the concern, the place, the callback form, emergency texts (issues 14, 15) ---------------
+# --- the concern, the place, the callback form, emergency texts -------------------------
 
 def slot_tracker(events: list[dict[str, Any]], slots: dict[str, Any]) -> Tracker:
-    latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
-    return Tracker("t", slots, latest, events, False, None, {}, "action_listen")
+    return make_tracker(events, slots)
 
 
 def test_the_topic_is_the_concern_not_a_form_answer() -> None:

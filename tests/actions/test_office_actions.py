@@ -16,6 +16,7 @@ import actions.opening_hours as opening_hours
 from actions.handoff import ActionAskHandoffPlace
 from knowledge.bootstrap import ensure_database
 from knowledge.db import open_session
+from tests.support.trackers import make_tracker
 
 THURSDAY_1030 = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)  # 10:30 in Berlin
 
@@ -37,7 +38,7 @@ def knowledge_base(kb_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def tracker(**slots: Any) -> Tracker:
-    return Tracker("senior", {"place_attempts": 0, **slots}, {}, [], False, None, {}, "")
+    return make_tracker(slots={"place_attempts": 0, **slots}, sender="senior", latest_action="")
 
 
 def run(action: Any, **slots: Any) -> tuple[list[str], list[dict]]:
