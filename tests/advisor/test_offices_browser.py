@@ -18,12 +18,12 @@ import pytest
 
 from advisor import auth
 from knowledge.notices import local_date
+from tests.support.browser import ARTIFACTS, chromium
 from tests.support.chat import RestChat
-from tests.web.conftest import CHROMIUM_ARGS, axe_source, run_axe
+from tests.web.conftest import axe_source, run_axe
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 QUESTION = "Wann hat das Seniorenbüro Hörde geöffnet?"
 NOTICE = "Morgen ist das Seniorenbüro wegen eines Betriebsausflugs geschlossen."
 LIVE_SECONDS = 10
@@ -68,10 +68,6 @@ def _cli(console, *args: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_admin_keeps_hours_and_notice_up_to_date_and_the_bot_follows(console, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium fehlt (/usr/bin/chromium): make system-deps")
-    ARTIFACTS.mkdir(exist_ok=True)
     before = RestChat(console.settings.rasa_url).say_text(QUESTION)
     assert "Seniorenbüro Hörde" in before and "Dienstag: 9 bis 12 Uhr" not in before
     today = local_date(datetime.now(timezone.utc))
@@ -80,9 +76,7 @@ def test_admin_keeps_hours_and_notice_up_to_date_and_the_bot_follows(console, tm
     oberhausen = _account(console, "Oberhausen")
     axe = axe_source()
 
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="de-DE")
         _log_in(page, console, *dortmund)
         page.get_by_role("link", name="Büros").click()
@@ -132,4 +126,3 @@ def test_admin_keeps_hours_and_notice_up_to_date_and_the_bot_follows(console, tm
         other.goto(console.url + "/offices/dortmund/seniorenbuero-hoerde")
         other.get_by_text("Dieses Büro gibt es nicht oder nicht für Ihre Kommune.").wait_for()
         assert run_axe(other, axe) == []
-        browser.close()

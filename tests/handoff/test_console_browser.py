@@ -3,28 +3,19 @@ Leaves a screenshot in tests/artifacts/console_conversation.png."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+
+from tests.support.browser import ARTIFACTS, chromium
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def test_advisor_works_a_conversation_in_the_browser(console, make_user) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium fehlt (/usr/bin/chromium): make system-deps")
-    ARTIFACTS.mkdir(exist_ok=True)
     username, password = console.new_advisor("Bottrop", "Frieda Lange")
     user = make_user("Bottrop")
 
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="de-DE")
         page.goto(console.url + "/login")
         page.get_by_label("Benutzername").fill(username)
@@ -75,7 +66,6 @@ def test_advisor_works_a_conversation_in_the_browser(console, make_user) -> None
             "Vollmacht bei Demenz besprochen.")
         page.get_by_role("button", name="Abschließen und an den Bot zurückgeben").click()
         page.get_by_role("heading", name="Warteschlange").wait_for()
-        browser.close()
 
     assert user.wait_for("system")["handoff"] == "closed"
     assert "Pflegekasse" in user.say_text("Was ist ein Pflegegrad?")

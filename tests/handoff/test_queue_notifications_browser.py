@@ -9,18 +9,16 @@ Leaves a screenshot in tests/artifacts/console_queue_notifications.png."""
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from handoff import service
 from handoff.models import PRIORITY_EMERGENCY
+from tests.support.browser import ARTIFACTS, chromium
 
 pytestmark = [pytest.mark.browser]
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 # The page's notifications are recorded on their way to the browser's real Notification API
 # (the operating system's notification centre is outside the page).
 RECORD_NOTIFICATIONS = """
@@ -41,18 +39,11 @@ BASE_TITLE = "Warteschlange – Quartierslotse"
 
 
 def test_new_and_urgent_requests_show_in_title_badge_and_notifications(console_only) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium fehlt (/usr/bin/chromium): make system-deps")
-    expect = playwright_api.expect  # waits on the page without eval (the console's CSP)
-    ARTIFACTS.mkdir(exist_ok=True)
     console = console_only
     username, password = console.new_advisor("Gladbeck", "Greta Voss")
     database = console.settings.database_url
 
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="de-DE")
         context.grant_permissions(["notifications"], origin=console.url)
         context.add_init_script(RECORD_NOTIFICATIONS)
@@ -104,4 +95,3 @@ def test_new_and_urgent_requests_show_in_title_badge_and_notifications(console_o
                             municipality="Gladbeck", topic="Vorsorgevollmacht")
         expect(page).to_have_title(f"(3) {BASE_TITLE}", timeout=15_000)
         assert len(page.evaluate("window.__notes")) == 2
-        browser.close()

@@ -26,7 +26,7 @@ def _postgres_available() -> bool:
 def pg_database() -> Iterator[str]:
     """URL of a fresh PostgreSQL database, dropped afterwards."""
     if not _postgres_available():
-        pytest.skip("PostgreSQL läuft nicht auf 127.0.0.1:5432")
+        pytest.fail("PostgreSQL läuft nicht auf 127.0.0.1:5432 (make services startet es)")
     name = f"ql_insight_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

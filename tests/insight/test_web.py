@@ -23,6 +23,7 @@ from advisor import auth
 from insight.synthetic import generate
 from quartierslotse.settings import PROJECT_ROOT
 from tests.insight.standalone_app import CSRF
+from tests.support.browser import chromium
 
 RANGE = "from=2026-03-01&to=2026-03-31"
 
@@ -151,13 +152,8 @@ def test_review_queue_labelling_needs_csrf(server: str) -> None:
 
 @pytest.mark.browser
 def test_report_in_browser(server: str, tmp_path: Path) -> None:
-    from playwright import sync_api as playwright  # installed by make test, never skipped
-
     shot = Path(os.environ.get("INSIGHT_SCREENSHOT", tmp_path / "insight-report.png"))
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900},
                                       extra_http_headers={"x-test-role": "admin"})
         page = context.new_page()
@@ -173,7 +169,6 @@ def test_report_in_browser(server: str, tmp_path: Path) -> None:
         page.get_by_text("Zahlen als Tabelle: Nachrichten nach Thema").click()
         assert page.get_by_role("table", name="Nachrichten nach Thema").is_visible()
         page.screenshot(path=str(shot), full_page=True)
-        browser.close()
     assert foreign == [] and shot.stat().st_size > 10_000
 
 

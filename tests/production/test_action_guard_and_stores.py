@@ -102,7 +102,6 @@ def test_guard_forwards_answers_and_reports_failures(settings) -> None:
     asyncio.run(scenario())
 
 
-@pytest.mark.skipif(not topology.port_open("127.0.0.1", 6379), reason="needs local Redis")
 def test_atomic_lock_store_never_hands_out_a_ticket_twice() -> None:
     stores = [AtomicRedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix="qltest")
               for _ in range(4)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -104,7 +103,6 @@ def test_compose_nginx_config_is_rendered_from_the_template() -> None:
         "run: python -m runtime.topology render-nginx")
 
 
-@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx not installed")
 def test_nginx_accepts_the_compose_config(tmp_path: Path) -> None:
     site = topology.render_compose_nginx()
     for host in ("rasa-1", "rasa-2", "console", "widget"):

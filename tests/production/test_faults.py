@@ -1,4 +1,4 @@
-"""Fault behaviour of the production topology (issue 7), on real local processes:
+"""Fault behaviour of the production topology, on real local processes:
 nginx → 2 Rasa replicas (Redis lock store, PostgreSQL tracker store, RabbitMQ broker)
 → ActionGuard → action server. Every check of history reads Rasa's tracker store table.
 
@@ -7,7 +7,6 @@ The tests share one topology and run in file order; the replica kill comes last.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -171,7 +170,6 @@ def _pg_running() -> bool:
     return topology.port_open("127.0.0.1", 5432)
 
 
-@pytest.mark.skipif(not shutil.which("pg_ctlcluster"), reason="needs Debian's pg_ctlcluster")
 def test_postgres_restart_recovers_without_manual_action(cluster: topology.Cluster) -> None:
     chat = RestChat(cluster.url)
     assert chat.say_text("Guten Tag")

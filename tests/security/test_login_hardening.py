@@ -79,16 +79,6 @@ def test_password_spraying_from_one_address_is_throttled(db: str) -> None:
     assert auth.attempt(db, "erna", "richtig-richtig-1", ip="198.51.100.5", throttle=throttle).ok
 
 
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis(host="127.0.0.1", socket_timeout=0.5).ping())
-    except Exception:
-        return False
-
-
-@pytest.mark.skipif(not _redis_available(), reason="Redis läuft nicht auf 127.0.0.1:6379")
 def test_throttle_is_shared_by_console_instances_through_redis(db: str) -> None:
     scope = f"shared-{uuid.uuid4().hex}"
     settings = SimpleNamespace(login_max_failures=5, login_lockout_seconds=900,

@@ -14,7 +14,6 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -23,19 +22,10 @@ from quartierslotse.settings import PROJECT_ROOT, Settings
 from runtime import processes
 from runtime.services import web_server
 from tests.conftest import free_port
+from tests.support.browser import chromium
 from tests.web.fake_webchat import FakeWebchat
 from web.server import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE_DIR = PROJECT_ROOT / "build" / "axe-core"
 AXE_VERSION = "4.10"
 SCREENSHOT_DIR = PROJECT_ROOT / "build" / "screenshots"
@@ -92,16 +82,8 @@ def demo_site(bot_stack: Settings) -> Iterator[str]:
 def browser() -> Iterator[object]:
     """One headless Chromium per test module. Not per session: Playwright's sync API keeps
     an event loop running while it is open, which would break async tests collected later."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium fehlt (scripts/install_system_deps.sh installiert es)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
