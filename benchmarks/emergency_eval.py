@@ -8,7 +8,7 @@ tests/nlu/holdout.yml; tests/nlu/test_emergency_leakage.py keeps it apart) it me
 
 - detector: safety.emergency.assess alone;
 - old-detector: bot/components/emergency_keywords.py as of commit 3185bd1 (read from git), the
-  keyword net before issue 14 (it knows no "possible" tier);
+  keyword net before the recall redesign (it knows no "possible" tier);
 - pipeline: the trained project model (models/quartierslotse.tar.gz, trained if out of date
   via runtime.training.ensure_trained): acute = intent `emergency`, possible = entity
   emergency_tier "moeglich"; a hard negative counts as answered with its topic when the

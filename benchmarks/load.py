@@ -1,4 +1,4 @@
-"""Load and cold-start benchmark of the production topology (issue 7). Not part of CI.
+"""Load and cold-start benchmark of the production topology. Not part of CI.
 
     .venv/bin/python benchmarks/load.py                      # full matrix, 60 s per cell
     .venv/bin/python benchmarks/load.py --replicas 2 --stores postgres --duration 30

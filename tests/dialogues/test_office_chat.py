@@ -1,4 +1,4 @@
-"""The three office conversations of issue 3, against the running bot (REST channel)."""
+"""The three office conversations (place, hours, nearest office), through the REST channel."""
 
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ def test_office_for_a_named_stadtteil_after_a_topic_answer(chat: RestChat) -> No
     assert "Seniorenbüro Hörde" in answer
 
 
-# ---- corrected answers (issue 17, checked against reference/facts.md of 2026-12-01) ----------
+# ---- corrected answers (checked against the cross-checked facts of 2026-12-01) -------------
 
 def euro(key: str) -> str:
     return f"{value(key)} Euro"

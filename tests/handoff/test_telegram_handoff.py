@@ -1,4 +1,4 @@
-"""Relatives on Telegram reach a person (issue 15), through the real stack: Rasa with the
+"""Relatives on Telegram reach a person, through the real stack: Rasa with the
 Telegram channel, action server, console and database; Telegram's cloud is the fake Bot API on
 loopback (tests/support/telegram.py). Buttons are pressed as Telegram sends them (a
 `callback_query` with the button's `callback_data`)."""

@@ -106,7 +106,7 @@ def test_running_rasa_server_writes_no_personal_data_to_its_log(bot_stack) -> No
     assert "[Telefon]" in text
 
 
-# --- final text of every record (issue 16, point 5) --------------------------------------
+# --- final text of every record ----------------------------------------------------------
 
 CONVERSATION = ("Ich heiße Erna Müller, ich wohne in der Hauptstraße 5, Telefon 0231 5012345, "
                 "Mail erna.mueller@example.org, IBAN DE89 3704 0044 0532 0130 00, geboren am "

@@ -1,4 +1,4 @@
-"""No input stalls a service (issue 16), against the running stack: while clients push 1 MB
+"""No input stalls a service, against the running stack: while clients push 1 MB
 bodies at the public chat channels, the health endpoints and an ordinary web chat turn still
 answer within 2 s, the huge bodies are refused unread (413), and a long but acceptable message
 is cut with a German notice."""

@@ -1,5 +1,5 @@
 """REST and web chat channels: bad bodies get a clear 400, huge messages are cut before any
-work, ids of one channel cannot be used through another (issue 16, points 1 and 7)."""
+work, ids of one channel cannot be used through another."""
 
 from __future__ import annotations
 
