@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import WEEKDAY_NAMES, clock, day_label
-from actions.handoff import contact_line, conversation_facts
+from actions.handoff import conversation_facts, how_to_reach
 from handoff import service
 from handoff.models import UNASSIGNED
 from knowledge.contacts import office_contact
@@ -214,7 +214,7 @@ class ActionSubmitCallback(Action):
         phone, when = tracker.get_slot("callback_phone"), tracker.get_slot("callback_time")
         if tracker.get_slot("callback_consent") is not True or not phone or not when:
             dispatcher.utter_message(
-                text="In Ordnung, ich speichere nichts. " + contact_line(facts))
+                text="In Ordnung, ich speichere nichts. " + how_to_reach(facts))
             return reset
         service.add_callback(
             settings.database_url, sender_id=tracker.sender_id, channel=facts["channel"],

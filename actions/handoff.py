@@ -224,7 +224,7 @@ def request_text(tracker: Tracker) -> str:
     return str(typed[-1].get("text") or "") if typed else ""
 
 
-def contact_line(facts: dict[str, str]) -> str:
+def how_to_reach(facts: dict[str, str]) -> str:
     """Office phone and next consultation hours, else the city hotline, else the national
     hotline."""
     settings = get_settings()
@@ -256,7 +256,7 @@ def no_duty_message(facts: dict[str, str]) -> str:
                               datetime.now(timezone.utc))
     return "\n".join([
         NOBODY_ON_DUTY,
-        contact_line(facts),
+        how_to_reach(facts),
         *(f"Aktueller Hinweis: {notice}" for notice in notices),
         "Wir können Sie auch zurückrufen. Möchten Sie das?",
     ])
@@ -319,7 +319,7 @@ def queue_conversation(
     if advisors == 0:
         if wants_callback(tracker):
             # the user already asked for a callback: go straight to the callback form
-            dispatcher.utter_message(text="\n".join([NOBODY_ON_DUTY, contact_line(facts)]))
+            dispatcher.utter_message(text="\n".join([NOBODY_ON_DUTY, how_to_reach(facts)]))
             return [FollowupAction("callback_form")]
         dispatcher.utter_message(text=no_duty_message(facts), buttons=CALLBACK_BUTTONS)
         return [SlotSet("callback_offered", True)]
