@@ -67,9 +67,12 @@ def violations(root: Path) -> list[str]:
 
 def test_every_room_has_rules_and_is_described() -> None:
     architecture = (PROJECT_ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):readme.index("## Command line")]
     for room in rooms(PROJECT_ROOT):
         assert room in ALLOWED, f"{room}/ has no import rule in ALLOWED"
         assert re.search(rf"`{room}`", architecture), f"{room}/ missing in ARCHITECTURE.md"
+        assert re.search(rf"`{room}/`", layout), f"{room}/ missing in the README's layout table"
     assert set(ALLOWED) == set(rooms(PROJECT_ROOT))
 
 
