@@ -249,3 +249,71 @@ def test_deletion_with_a_bad_conversation_id_is_refused(bot_stack, params) -> No
                             params=params, timeout=10)
     assert reply.status_code == 400
     assert "ungültig" in reply.json()["error"]
+
+
+# --- a retry of a message that already arrived is answered once ---------------------------
+
+def _post_request(sender: str, text: str, message_id: str, agent: object = None):  # noqa: ANN202
+    from types import SimpleNamespace
+
+    return SimpleNamespace(json={"sender": sender, "message": text,
+                                 "metadata": {"message_id": message_id}},
+                           ip="203.0.113.9", headers={},
+                           app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+
+
+async def test_a_retried_message_reaches_rasa_once(channel) -> None:
+    handled = []
+
+    async def rasa(message) -> None:  # noqa: ANN001
+        handled.append((message.text, message.metadata.get("message_id")))
+
+    bp = channel.blueprint(rasa)
+    receive = next(r.handler for r in bp._future_routes if r.handler.__name__ == "receive")
+    sender, first_id = _sender(), uuid.uuid4().hex
+    await receive(_post_request(sender, "Was ist ein Pflegegrad?", first_id))
+    retry = await receive(_post_request(sender, "Was ist ein Pflegegrad?", first_id))
+    assert json.loads(retry.body) == {"messages": [], "repeated": True}
+    # the same words as a new message (new id) are a new turn
+    await receive(_post_request(sender, "Was ist ein Pflegegrad?", uuid.uuid4().hex))
+    assert [text for text, _ in handled] == ["Was ist ein Pflegegrad?"] * 2
+    stored = [m for m in channel.outbox.after_sync(conversation_id(sender), 0)
+              if m["role"] == "user"]
+    assert len(stored) == 2  # the retry added no second copy to the conversation
+
+
+async def test_a_retry_reaching_another_replica_is_found_in_the_tracker(channel) -> None:
+    from types import SimpleNamespace
+
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    sender, first_id = _sender(), uuid.uuid4().hex
+    tracker = DialogueStateTracker(conversation_id(sender), [])
+    tracker.update(UserUttered("Hallo", metadata={"message_id": first_id}))
+
+    class Store:
+        async def retrieve(self, conversation: str) -> DialogueStateTracker | None:
+            return tracker if conversation == tracker.sender_id else None
+
+    handled = []
+
+    async def rasa(message) -> None:  # noqa: ANN001
+        handled.append(message.text)
+
+    bp = channel.blueprint(rasa)
+    receive = next(r.handler for r in bp._future_routes if r.handler.__name__ == "receive")
+    agent = SimpleNamespace(tracker_store=Store())
+    reply = await receive(_post_request(sender, "Hallo", first_id, agent))
+    assert json.loads(reply.body)["repeated"] is True and handled == []
+
+
+def test_seen_messages_forget_after_their_time_and_stay_bounded() -> None:
+    from channels.repeats import SeenMessages
+
+    seen = SeenMessages(seconds=10, at_most=3)
+    assert seen.first_time("a", now=0) and not seen.first_time("a", now=5)
+    assert seen.first_time("a", now=16)  # forgotten after 10 s
+    for key in "bcd":
+        assert seen.first_time(key, now=17)
+    assert seen.first_time("a", now=18)  # the oldest was dropped to stay at 3

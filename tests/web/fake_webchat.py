@@ -107,6 +107,8 @@ class FakeWebchat:
         if not self.hang:
             return await handler(request)
         self.hung.append(f"{request.method} {request.path}")
+        if request.method == "POST" and request.can_read_body:
+            self.received.append(await request.json())  # read, then never answered
         assert self._stopping is not None
         await self._stopping.wait()
         raise web.HTTPServiceUnavailable()

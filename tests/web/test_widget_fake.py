@@ -3,6 +3,8 @@ fast checks of details a senior notices, independent of the dialogue model."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -25,7 +27,10 @@ def test_privacy_first_then_greeting_without_a_user_bubble(fpage, fake_site, fak
     fpage.locator(".msg.bot", has_text="kein Mensch").wait_for(timeout=10_000)
     assert fpage.locator(".msg.user").count() == 0
     assert len(fake.received) == count + 1  # nothing is sent before the notice is accepted
-    assert fake.received[-1]["metadata"] == {"municipality": "Dortmund"}
+    metadata = fake.received[-1]["metadata"]
+    assert metadata["municipality"] == "Dortmund"
+    assert set(metadata) == {"municipality", "message_id"}  # and an id per message (retries)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", metadata["message_id"])
 
 
 def test_typing_indicator_and_clickable_links(fpage, fake_site) -> None:  # noqa: ANN001

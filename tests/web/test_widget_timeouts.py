@@ -112,6 +112,10 @@ def test_hanging_server_times_out_with_phone_and_retry(
         page.locator(".msg.bot", has_text="Sie haben geschrieben: Hallo").wait_for(timeout=5_000)
         assert page.get_by_role("alert").count() == 0
         assert user_bubbles(page) == ["Hallo"]
+        # all three tries carried one message id: a server that got the first one answers once
+        tries = [body for body in fake.received
+                 if body.get("message") == "Hallo" and body.get("sender") == sender_of(page)]
+        assert len(tries) == 3 and len({t["metadata"]["message_id"] for t in tries}) == 1, tries
         # the long poll is new too (the hung one is not waited out): an advisor's message comes
         sender = sender_of(page)
         fake.advisor(sender, "Hier ist Frau Schulz vom Seniorenbüro.")

@@ -708,8 +708,11 @@
     return call.then(function (data) { done(); return data; }, function (err) { done(); throw err; });
   }
 
-  function post(message, title) {
+  // `messageId`: one id per message the user sends, the same on "Nochmal versuchen", so the
+  // server answers a message it already received (the first try timed out) only once
+  function post(message, title, messageId) {
     var node = null;
+    messageId = messageId || newSender();
     clearError();
     if (title !== null) {
       node = bubble({ role: "user" }, title);
@@ -723,7 +726,8 @@
     scrollDown();
     setWaiting(1);
     var started = performance.now(), mine = epoch;
-    return request("POST", "/webhook", { sender: sender, message: message, metadata: { municipality: cfg.municipality } }, TIMEOUT.post)
+    return request("POST", "/webhook", { sender: sender, message: message,
+      metadata: { municipality: cfg.municipality, message_id: messageId } }, TIMEOUT.post)
       .then(function (data) {
         if (mine !== epoch) return;
         addMessages(data.messages);
@@ -740,8 +744,11 @@
         var again = !err.status || err.status >= 500 || err.status === 408 || err.status === 429;
         if (again) broken = true;
         showError(err.message || UNREACHABLE, again ? function () {
+          // the server may have stored the first try (the answer was only late): then its
+          // bubble stays and no second one is drawn; the server answers the message once
+          if (node && node.hasAttribute("data-id")) { node.classList.remove("failed"); post(message, null, messageId); return; }
           if (node) node.remove();
-          post(message, title);
+          post(message, title, messageId);
         } : null);
       })
       .then(function () { setWaiting(-1); });
