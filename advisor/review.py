@@ -40,49 +40,8 @@ BAD_DAY = "Bitte geben Sie das Datum so ein: JJJJ-MM-TT (zum Beispiel 2027-01-02
 SECTION_LABELS = {"pflege": "Pflege", "vorsorge": "Vorsorge", "wohnen": "Wohnen",
                   "soziales": "Geld im Alter", "gesundheit": "Gesundheit",
                   "phones": "Telefonnummer"}
-# German names of the facts of bot/facts.yml; a fact's own `label:` wins, an unknown key is
-# shown from its name ("pflege.neu_fakt" -> "Pflege: Neu Fakt")
-FACT_LABELS = {
-    "pflege.mindestdauer": "Mindestdauer der Pflegebedürftigkeit",
-    "pflege.punkte": "Punkte der Begutachtung je Pflegegrad",
-    "pflege.pflegegeld": "Pflegegeld je Pflegegrad",
-    "pflege.sachleistung": "Pflegesachleistung je Pflegegrad",
-    "pflege.entlastungsbetrag": "Entlastungsbetrag",
-    "pflege.tagespflege": "Tagespflege je Pflegegrad",
-    "pflege.vollstationaer": "Pflege im Pflegeheim (vollstationär) je Pflegegrad",
-    "pflege.leistungszuschlag": "Leistungszuschlag im Pflegeheim",
-    "pflege.verhinderungspflege": "Verhinderungspflege",
-    "pflege.verhinderungspflege_abrechnung": "Verhinderungspflege: Frist für die Abrechnung",
-    "pflege.wohnumfeld": "Zuschuss für den Umbau der Wohnung",
-    "pflege.entscheidungsfrist": "Frist der Pflegekasse für die Entscheidung",
-    "pflege.pflegeberatung": "Pflegeberatung",
-    "pflege.beratungsbesuche": "Beratungsbesuche bei Pflegegeld",
-    "pflege.verbrauchshilfsmittel": "Pflegehilfsmittel zum Verbrauch",
-    "pflege.hausnotruf": "Hausnotruf",
-    "pflege.widerspruch": "Frist für den Widerspruch",
-    "vorsorge.vollmacht": "Vorsorgevollmacht",
-    "vorsorge.vollmacht_ausdruecklich": "Vollmacht: ausdrücklich zu nennende Entscheidungen",
-    "vorsorge.grundbuch": "Vollmacht für das Grundbuch",
-    "vorsorge.beglaubigung": "Beglaubigung durch die Betreuungsbehörde",
-    "vorsorge.betreuungsverfuegung": "Betreuungsverfügung",
-    "vorsorge.patientenverfuegung": "Patientenverfügung",
-    "vorsorge.ehegatten_notvertretung": "Notvertretung durch Ehegatten",
-    "vorsorge.vorsorgeregister": "Zentrales Vorsorgeregister",
-    "wohnen.wohngeld": "Wohngeld",
-    "wohnen.wohnberatung": "Wohnberatungsstellen",
-    "wohnen.kfw_loan": "KfW-Kredit für altersgerechtes Umbauen",
-    "soziales.grundsicherung": "Grundsicherung im Alter",
-    "gesundheit.schlaganfall": "Zeichen eines Schlaganfalls",
-    "phones.notruf": "Notruf 112",
-    "phones.polizei": "Polizei-Notruf 110",
-    "phones.bereitschaftsdienst": "Ärztlicher Bereitschaftsdienst",
-    "phones.telefonseelsorge": "TelefonSeelsorge",
-    "phones.silbernetz": "Silbernetz",
-    "phones.pflegetelefon": "Pflegetelefon des Bundes",
-    "phones.vorsorgeregister": "Vorsorgeregister",
-    "phones.behoerdennummer": "Behördennummer 115",
-}
-FIELD_LABELS = {"source": "Quelle", "as_of": "Stand", "review_by": "Prüfdatum"}
+FIELD_LABELS = {"label": "Bezeichnung", "source": "Quelle", "as_of": "Stand",
+                "review_by": "Prüfdatum"}
 PROGRAM_TEXT = "Programmtext "  # prefix bot.content.review gives texts built in Python
 ANSWER_PREFIX = "answers."      # prefix of the answer sources in bot.content.review
 
@@ -172,7 +131,7 @@ def item_label(key: str, entry: dict[str, Any], questions: dict[str, str]) -> st
     if key.startswith(ANSWER_PREFIX):
         return answer_label(key.removeprefix(ANSWER_PREFIX), questions)
     section, _, name = key.partition(".")
-    label = str(entry.get("label") or FACT_LABELS.get(key) or words(name))
+    label = str(entry.get("label") or words(name))  # the check reports a missing label
     return f"{SECTION_LABELS.get(section, words(section))}: {label}"
 
 

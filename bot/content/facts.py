@@ -1,6 +1,7 @@
 """The facts file bot/facts.yml: look-up by key, German formatting, rendering of templates.
 
-A fact is a mapping with `source`, `as_of` and `review_by`; its numbers are fields whose
+A fact is a mapping with `label` (its German name on the review page and in the
+Antwortkatalog), `source`, `as_of` and `review_by`; its numbers are fields whose
 kind is named in `units` ("euro", "weeks", "phone" …). Texts refer to a number by key:
 `{{pflege.entlastungsbetrag.value}}`, `{{pflege.pflegegeld.per_grade.3}}`,
 `{{phones.silbernetz.number}}` or a whole line: `{{stand}}` (the Stand/Quelle line of the
@@ -25,7 +26,8 @@ PLACEHOLDER = re.compile(r"\{\{\s*([a-z0-9_./]+)\s*\}\}")
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
           "September", "Oktober", "November", "Dezember")
 FACT_SECTIONS = ("pflege", "vorsorge", "wohnen", "soziales", "gesundheit", "phones")
-REQUIRED = ("source", "as_of", "review_by")
+REQUIRED = ("source", "as_of", "review_by")  # of every fact and answer source
+FACT_REQUIRED = ("label", *REQUIRED)  # a fact also has its German name
 
 
 class FactError(KeyError):

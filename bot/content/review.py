@@ -19,7 +19,7 @@ class Due:
     review_by: date | None  # None: missing or unreadable
     overdue: bool
     answers: list[str] = field(default_factory=list)
-    problem: str = ""       # a missing source / as_of / review_by
+    problem: str = ""       # a missing label / source / as_of / review_by
 
 
 def answers_using(data: dict[str, Any] | None = None) -> dict[str, list[str]]:
@@ -53,7 +53,9 @@ def check(today: date, data: dict[str, Any] | None = None) -> list[Due]:
     found: list[Due] = []
     for key, entry in _entries(data):
         users = [] if key.startswith("answers.") else using.get(key, [])
-        missing = [name for name in facts_module.REQUIRED if not entry.get(name)]
+        required = facts_module.REQUIRED if key.startswith("answers.") else (
+            facts_module.FACT_REQUIRED)
+        missing = [name for name in required if not entry.get(name)]
         try:
             review_by = facts_module.parse_day(entry["review_by"])
         except (KeyError, ValueError):

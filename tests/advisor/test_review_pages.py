@@ -128,12 +128,14 @@ def test_admins_see_the_antwortkatalog_in_the_console(console_only, role: str) -
 PLANTED = """
 pflege:
   testfakt:
+    label: "Testfakt"
     source: "§ 99 Testgesetz"
     as_of: "2019-01-01"
     review_by: "{overdue}"
     value: 42
     units: {{value: euro}}
   bald:
+    label: "Bald fälliger Fakt"
     source: "Testquelle"
     as_of: "2026-01-01"
     review_by: "{soon}"
