@@ -58,7 +58,7 @@ lint: install
 
 # every package of pyproject.toml [tool.setuptools.packages.find], plus benchmarks (not tests)
 TYPED := quartierslotse knowledge actions bot channels handoff advisor web security privacy runtime \
-         insight safety benchmarks
+         insight safety storage benchmarks
 
 types: install
 	$(VENV)/bin/mypy $(TYPED)

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from handoff.db import session_scope
 from handoff.models import (
     ROLE_ADVISOR,
     ROLE_LABELS,
@@ -26,6 +25,7 @@ from handoff.models import (
 )
 from handoff.service import audit, ensure_schema
 from security.rate_limit import client_key
+from storage.engine import session_scope
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_COOKIE = "ql_console"  # the console's session cookie (the insight report reads it too)

@@ -19,10 +19,10 @@ import sys
 from sqlalchemy import select
 
 from advisor import auth
-from handoff.db import session_scope
 from handoff.models import ROLE_ADVISOR, ROLE_LABELS, ROLES, Advisor
 from handoff.service import ensure_schema
 from quartierslotse.settings import get_settings
+from storage.engine import session_scope
 
 ROLE_HELP = ("Rolle: advisor = Beratung (Warteschlange der eigenen Kommune), "
              "municipality_admin = Kommune – Verwaltung (zusätzlich die Auswertung der eigenen "

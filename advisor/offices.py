@@ -25,7 +25,6 @@ from sanic.response import HTTPResponse
 from sqlalchemy import select
 
 from handoff import service
-from handoff.db import session_scope
 from handoff.models import ROLE_ADMIN, ROLE_MUNICIPALITY_ADMIN, Advisor
 from knowledge import editing
 from knowledge.bootstrap import ensure_database
@@ -41,6 +40,7 @@ from knowledge.hoursyntax import (
 )
 from knowledge.models import Municipality, Office
 from knowledge.notices import local_date
+from storage.engine import session_scope
 
 EDIT_ROLES = {ROLE_MUNICIPALITY_ADMIN, ROLE_ADMIN}
 WEEKDAY_LABELS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")

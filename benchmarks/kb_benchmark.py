@@ -24,11 +24,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from knowledge import gazetteer
-from knowledge.bootstrap import migrate
-from knowledge.db import get_engine, open_session
+from knowledge.db import open_session
 from knowledge.fileformats import dump_yaml
 from knowledge.importer import import_files
 from knowledge.queries import find_offices, nearest_offices
+from storage.engine import dispose
+from storage.schema import upgrade
 
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 TYPES = (
@@ -112,7 +113,7 @@ def measure(call: Callable[[], object], repeat: int) -> list[float]:
 
 
 def run_backend(url: str, files: list[Path], codes: list[str], queries: int) -> None:
-    migrate(url)
+    upgrade(url)
     started = time.perf_counter()
     report = import_files(files, url)
     import_seconds = time.perf_counter() - started
@@ -149,7 +150,7 @@ def postgres_database() -> tuple[str, Callable[[], None]]:
     url = f"{PG_SERVER}/{name}"
 
     def drop() -> None:
-        get_engine(url).dispose()
+        dispose(url)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, UniqueConstraint, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Column, DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import registry
 from sqlalchemy.orm.decl_api import DeclarativeMeta
 
-from handoff.db import get_engine, session_scope
+from storage.engine import session_scope
+from storage.schema import upgrade
 
 mapper_registry = registry()
 
@@ -98,20 +98,8 @@ def response_topic(response: str | None) -> str | None:
 
 @cache
 def ensure_schema(url: str) -> None:
-    engine = get_engine(url)
-    Base.metadata.create_all(engine)
-    # tables created before the `response` column existed get it (nullable, no migration tool)
-    def has_response() -> bool:
-        return "response" in {c["name"] for c in inspect(engine).get_columns("webchat_outbox")}
-
-    if not has_response():
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(
-                    "ALTER TABLE webchat_outbox ADD COLUMN response VARCHAR(128)")
-        except DBAPIError:
-            if not has_response():  # not another replica that added it at the same moment
-                raise
+    """The outbox and ratings tables (storage.schema migrates every table of the project)."""
+    upgrade(url)
 
 
 def _iso(value: datetime) -> str:

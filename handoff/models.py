@@ -1,5 +1,5 @@
-"""Tables of the handoff and the advisor console (own metadata, created with create_all;
-columns added later are added to existing tables by `handoff.service.ensure_schema`)."""
+"""Tables of the handoff and the advisor console (own metadata; the schema is created and
+migrated by storage/migrations, revision 0005)."""
 
 from __future__ import annotations
 

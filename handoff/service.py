@@ -9,12 +9,9 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, inspect, select, update
-from sqlalchemy import text as sql_text
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
-from handoff.db import get_engine, session_scope
 from handoff.models import (
     ACTIVE_STATES,
     OPEN_STATES,
@@ -23,13 +20,14 @@ from handoff.models import (
     UNASSIGNED,
     Advisor,
     AuditEntry,
-    Base,
     Callback,
     CannedReply,
     Note,
     Ticket,
     utcnow,
 )
+from storage.engine import get_engine, session_scope
+from storage.schema import upgrade
 
 # An advisor counts as on duty only while the console is open (it polls every few seconds).
 DUTY_HEARTBEAT = timedelta(minutes=5)
@@ -49,20 +47,6 @@ DEFAULT_CANNED_REPLIES = [
 ]
 
 
-# Columns added after a table was first released: create_all does not alter existing tables,
-# so ensure_schema adds them (there are no migrations for the handoff tables).
-# (table, column, DDL type and default valid on SQLite and PostgreSQL)
-ADDED_COLUMNS = (
-    ("handoff_advisors", "role", "VARCHAR(32) NOT NULL DEFAULT 'advisor'"),
-    ("handoff_tickets", "emergency_tier", "VARCHAR(16) NOT NULL DEFAULT ''"),
-    ("handoff_tickets", "emergency_kind", "VARCHAR(16) NOT NULL DEFAULT ''"),
-    ("handoff_tickets", "emergency_category", "VARCHAR(64) NOT NULL DEFAULT ''"),
-    ("handoff_tickets", "alarm_at", "TIMESTAMP"),
-    ("handoff_tickets", "waiting_note_at", "TIMESTAMP"),
-    ("handoff_tickets", "handed_back_at", "TIMESTAMP"),
-)
-
-
 def owner(municipality: str | None) -> str:
     """The municipality that owns a request; the installation-wide queue when unknown."""
     return (municipality or "").strip() or UNASSIGNED
@@ -80,30 +64,12 @@ def _adopt_orphans(engine: Engine) -> None:
                      .values(municipality=UNASSIGNED))
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    for table, column, ddl in ADDED_COLUMNS:
-        if column in {c["name"] for c in inspect(engine).get_columns(table)}:
-            continue
-        if_not_exists = "IF NOT EXISTS " if engine.dialect.name == "postgresql" else ""
-        try:
-            with engine.begin() as conn:
-                conn.execute(
-                    sql_text(f"ALTER TABLE {table} ADD COLUMN {if_not_exists}{column} {ddl}")
-                )
-        except DBAPIError:
-            # another process (console, action server) may have added it at the same time
-            if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
-                raise
-
-
 @cache
 def ensure_schema(url: str) -> None:
-    """Create the handoff tables (idempotent), add columns that older databases lack, and seed
-    the default canned replies."""
-    engine = get_engine(url)
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
-    _adopt_orphans(engine)
+    """Migrate the database (storage.schema, all tables), hand requests without a municipality
+    to the installation-wide queue, and seed the default canned replies."""
+    upgrade(url)
+    _adopt_orphans(get_engine(url))
     with session_scope(url) as session:
         if session.scalar(select(func.count(CannedReply.id))) == 0:
             for title, text in DEFAULT_CANNED_REPLIES:

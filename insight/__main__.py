@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from insight.synthetic import generate
 
-        source = sa.create_engine(insight.config.tracker_store_url)
+        source = insight.source
         if sa.inspect(source).has_table("events"):
             with source.connect() as conn:
                 if conn.execute(sa.text("SELECT count(*) FROM events")).scalar():

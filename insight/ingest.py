@@ -28,6 +28,8 @@ from insight.config import InsightConfig
 from insight.topics import CONTENT_TOPICS, topic_for_intent
 from privacy.pseudonyms import pseudonym
 from privacy.redaction import redact
+from storage.engine import get_engine
+from storage.schema import upgrade
 
 EVENTS = sa.table(
     "events",
@@ -131,7 +133,7 @@ def _knowledge_labels(url: str) -> tuple[dict[str, str], dict[str, str]]:
     municipalities: dict[str, str] = {}
     offices: dict[str, str] = {}
     try:
-        engine = sa.create_engine(url)
+        engine = get_engine(url)
         inspector = sa.inspect(engine)
         if not inspector.has_table("municipality"):
             return municipalities, offices
@@ -147,7 +149,6 @@ def _knowledge_labels(url: str) -> tuple[dict[str, str], dict[str, str]]:
                         sa.select(m.c.key, o.c.key, o.c.name)
                         .select_from(o.join(m, m.c.id == o.c.municipality_id))):
                     offices[f"{mkey}/{okey}"] = oname
-        engine.dispose()
     except sa.exc.SQLAlchemyError:
         pass
     return municipalities, offices
@@ -157,12 +158,12 @@ class Ingestor:
     def __init__(self, config: InsightConfig, source: Engine | None = None,
                  target: Engine | None = None) -> None:
         self.config = config
-        self.source = source or sa.create_engine(config.tracker_store_url)
-        self.target = target or sa.create_engine(config.database_url)
+        self.source = source or get_engine(config.tracker_store_url)
+        self.target = target or get_engine(config.database_url)
         self.calendar = _Calendar(config.timezone)
         self.cache: dict[str, _Conversation] = {}  # latest conversation per sender pseudonym
         self.dirty: dict[int, _Conversation] = {}  # conversations changed in the current chunk
-        models.create_tables(self.target)
+        upgrade(self.target.url.render_as_string(hide_password=False))
         try:
             with self.target.begin() as conn:
                 salt = config.salt or _get_state(conn, "salt")

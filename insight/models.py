@@ -1,6 +1,6 @@
 """Insight's own tables (aggregates and the review queue). They live in the application
 database (settings.insight_database_url, default database_url), never in the tracker store,
-which insight only reads."""
+which insight only reads; storage/migrations (revision 0007) creates them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.engine import Engine
 
 metadata = MetaData()
 
@@ -94,7 +93,3 @@ review = Table(
     Column("labelled_at", Float, nullable=True),
 )
 Index("ix_insight_review_status", review.c.status, review.c.id)
-
-
-def create_tables(engine: Engine) -> None:
-    metadata.create_all(engine)

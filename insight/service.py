@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -14,14 +13,8 @@ from insight.disclosure import Disclosure
 from insight.ingest import Ingestor, IngestStats
 from insight.presentation import Table, build_tables
 from insight.report import Report, ReportFilter, build_report
-
-
-@lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
-    kwargs = {}
-    if url.startswith("postgresql"):
-        kwargs["pool_pre_ping"] = True
-    return sa.create_engine(url, **kwargs)
+from storage.engine import get_engine
+from storage.schema import upgrade
 
 
 @dataclass
@@ -30,18 +23,18 @@ class Insight:
 
     @property
     def target(self) -> Engine:
-        return engine_for(self.config.database_url)
+        return get_engine(self.config.database_url)
 
     @property
     def source(self) -> Engine:
-        return engine_for(self.config.tracker_store_url)
+        return get_engine(self.config.tracker_store_url)
 
     @property
     def disclosure(self) -> Disclosure:
         return Disclosure(self.config.min_count, self.config.rounding_base)
 
     def ensure_schema(self) -> None:
-        models.create_tables(self.target)
+        upgrade(self.config.database_url)
 
     def ingest(self, **kwargs: object) -> IngestStats:
         if not sa.inspect(self.source).has_table("events"):

@@ -61,10 +61,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"OK: {spec.name} – {len(spec.areas)} Gebiete, {len(spec.offices)} Büros")
         return 0
     if args.command == "import":
-        from knowledge.bootstrap import migrate
+        from storage.schema import upgrade
 
         url = _database_url(args.database_url)
-        migrate(url)
+        upgrade(url)
         print(import_files(args.files, url).summary())
         return 0
     from knowledge.db import open_session

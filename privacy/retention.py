@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from privacy.pseudonyms import pseudonym
+from storage.engine import get_engine
 
 logger = logging.getLogger(__name__)
 
@@ -55,20 +56,6 @@ RUN_COMMAND = ["python", "-m", "privacy.retention", "run"]
 LOOP_COMMAND = ["python", "-m", "privacy.retention", "loop", "--interval",
                 str(DEFAULT_INTERVAL_SECONDS)]
 CRON_SCHEDULE = "17 * * * *"  # hourly, like the loop
-
-_engines: dict[str, Engine] = {}
-_lock = threading.Lock()
-
-
-def _engine(url: str) -> Engine:
-    with _lock:
-        if url not in _engines:
-            kwargs: dict[str, Any] = {"future": True}
-            if url.startswith("sqlite"):
-                kwargs["connect_args"] = {"timeout": 30}
-            _engines[url] = sa.create_engine(url, **kwargs)
-        return _engines[url]
-
 
 def _table(engine: Engine, name: str) -> sa.Table | None:
     if not sa.inspect(engine).has_table(name):
@@ -251,7 +238,7 @@ def scrub_callback_data(settings: Any, sender_id: str) -> dict[str, int]:
     """Call when a callback is done: phone number and preferred time disappear from the
     conversation (tracker store, outbox); the retention job does it for every done callback."""
     counts: dict[str, int] = {}
-    _scrub_conversation(_engine(settings.tracker_store_url), _engine(settings.database_url),
+    _scrub_conversation(get_engine(settings.tracker_store_url), get_engine(settings.database_url),
                         sender_id, counts)
     return counts
 
@@ -340,17 +327,17 @@ def run_retention(settings: Any, days: int | None = None,
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=days)
     counts: dict[str, int] = {}
-    _tracker_events(_engine(settings.tracker_store_url), counts, before=cutoff.timestamp())
+    _tracker_events(get_engine(settings.tracker_store_url), counts, before=cutoff.timestamp())
     broker = _sql_broker_url(settings)
     if broker:
-        _tracker_events(_engine(broker), counts, before=cutoff.timestamp(), key="broker_events")
-    app = _engine(settings.database_url)
+        _tracker_events(get_engine(broker), counts, before=cutoff.timestamp(), key="broker_events")
+    app = get_engine(settings.database_url)
     for sender in _done_callback_senders(app):
-        _scrub_conversation(_engine(settings.tracker_store_url), app, sender, counts)
+        _scrub_conversation(get_engine(settings.tracker_store_url), app, sender, counts)
     _outbox(app, counts, before=_naive_utc(cutoff))
     _handoff(app, counts, before=_naive_utc(cutoff), now=_naive_utc(now))
     _audit(app, counts, _naive_utc(now - timedelta(days=max(days, AUDIT_RETENTION_DAYS))))
-    _insight(_engine(_insight_url(settings)), counts, before=cutoff.timestamp())
+    _insight(get_engine(_insight_url(settings)), counts, before=cutoff.timestamp())
     logger.info("Aufbewahrungsfrist %s Tage: gelöscht %s", days, counts)
     return counts
 
@@ -360,12 +347,12 @@ def delete_conversation(settings: Any, sender_id: str) -> dict[str, int]:
     if not sender_id or not isinstance(sender_id, str):
         raise ValueError("Eine Gesprächs-ID wird benötigt.")
     counts: dict[str, int] = {}
-    _insight(_engine(_insight_url(settings)), counts, sender=sender_id, settings=settings)
-    _tracker_events(_engine(settings.tracker_store_url), counts, sender=sender_id)
+    _insight(get_engine(_insight_url(settings)), counts, sender=sender_id, settings=settings)
+    _tracker_events(get_engine(settings.tracker_store_url), counts, sender=sender_id)
     broker = _sql_broker_url(settings)
     if broker:
-        _tracker_events(_engine(broker), counts, sender=sender_id, key="broker_events")
-    app = _engine(settings.database_url)
+        _tracker_events(get_engine(broker), counts, sender=sender_id, key="broker_events")
+    app = get_engine(settings.database_url)
     _outbox(app, counts, sender=sender_id)
     _handoff(app, counts, sender=sender_id)
     logger.info("Gespräch auf Anfrage gelöscht: %s", counts)

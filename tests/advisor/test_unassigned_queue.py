@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from handoff import service
-from handoff.db import get_engine
 from handoff.models import PRIORITY_EMERGENCY, ROLE_ADMIN, UNASSIGNED, Callback, Ticket
+from storage.engine import get_engine
 from tests.support.handoff import ConsoleClient
 
 

@@ -17,7 +17,7 @@ from channels.webchat import (
     WebchatInput,
     conversation_id,
 )
-from handoff.db import session_scope
+from storage.engine import session_scope
 
 
 def _sender() -> str:

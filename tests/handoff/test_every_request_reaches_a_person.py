@@ -11,10 +11,10 @@ from sqlalchemy import update
 
 from channels.webchat import conversation_id
 from handoff import service
-from handoff.db import session_scope
 from handoff.models import ROLE_ADMIN, Advisor
 from runtime import processes
 from runtime.services import console_server
+from storage.engine import session_scope
 from tests.conftest import free_port
 from tests.support.chat import RestChat, button_titles
 from tests.support.gate import Gate

@@ -281,8 +281,9 @@ def old_database(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
 
 
 def test_role_column_is_added_to_an_old_database(old_database: str) -> None:
-    from handoff.db import get_engine
     from handoff.models import utcnow
+    from storage.engine import dispose, get_engine
+    from storage.schema import upgrade
 
     engine = sa.create_engine(old_database)
     OLD_ADVISORS.metadata.create_all(engine)
@@ -297,7 +298,7 @@ def test_role_column_is_added_to_an_old_database(old_database: str) -> None:
     columns = {c["name"]: c for c in sa.inspect(get_engine(old_database))
                .get_columns("handoff_advisors")}
     assert "role" in columns and not columns["role"]["nullable"]
-    service._add_missing_columns(get_engine(old_database))  # idempotent
+    upgrade(old_database)  # at head: nothing to do
     _, advisor = auth.login(old_database, "alt", "geheim-geheim-123")
     assert advisor.role == "advisor"  # existing accounts keep their rights
     auth.create_advisor(old_database, "neu", "Neue Verwaltung", "Dortmund",
@@ -306,4 +307,4 @@ def test_role_column_is_added_to_an_old_database(old_database: str) -> None:
     with get_engine(old_database).connect() as conn:
         roles = dict(conn.execute(sa.text("SELECT username, role FROM handoff_advisors")).all())
     assert roles == {"alt": "admin", "neu": "municipality_admin"}
-    get_engine(old_database).dispose()
+    dispose(old_database)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from knowledge.bootstrap import ensure_database
-from knowledge.db import get_engine
+from storage.engine import dispose
 
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -41,8 +41,7 @@ def _create_pg_database() -> str:
 
 
 def _drop_pg_database(url: str) -> None:
-    get_engine(url).dispose()
-    get_engine.cache_clear()
+    dispose(url)
     name = url.rsplit("/", 1)[1]
     engine = _admin_engine()
     with engine.connect() as conn:

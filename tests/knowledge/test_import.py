@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from knowledge.bootstrap import migrate, seed_files
+from knowledge.bootstrap import seed_files
 from knowledge.cli import main as cli
 from knowledge.db import open_session
 from knowledge.document import ValidationFailed
 from knowledge.exporter import export_text
 from knowledge.importer import import_files
 from knowledge.models import Area, Municipality, Office, OpeningHours
+from storage.engine import get_engine
+from storage.schema import upgrade
 
 GOOD = """\
 municipality:
@@ -125,14 +127,14 @@ def test_missing_source_is_rejected(tmp_path: Path) -> None:
 def test_sql_metacharacters_are_stored_as_text(tmp_path: Path, empty_url: str) -> None:
     evil = "Robert'); DROP TABLE office;--"
     path = write(tmp_path, "muster.yml", GOOD.replace("name: Seniorenbüro Nord", f'name: "{evil}"'))
-    migrate(empty_url)
+    upgrade(empty_url)
     import_files([path], empty_url)
     with open_session(empty_url) as session:
         assert session.execute(select(Office.name)).scalar_one() == evil
 
 
 def test_bad_file_changes_nothing(tmp_path: Path, empty_url: str) -> None:
-    migrate(empty_url)
+    upgrade(empty_url)
     good = write(tmp_path, "muster.yml", GOOD)
     import_files([good], empty_url)
     before = counts(empty_url)
@@ -150,7 +152,7 @@ def test_bad_file_changes_nothing(tmp_path: Path, empty_url: str) -> None:
 
 
 def test_reimport_is_idempotent_and_updates_in_place(tmp_path: Path, empty_url: str) -> None:
-    migrate(empty_url)
+    upgrade(empty_url)
     path = write(tmp_path, "muster.yml", GOOD)
     first = import_files([path], empty_url)
     with open_session(empty_url) as session:
@@ -173,7 +175,7 @@ def test_reimport_is_idempotent_and_updates_in_place(tmp_path: Path, empty_url: 
 def test_seed_export_round_trips_through_yaml_and_csv(
     tmp_path: Path, seeded_url: str, empty_url: str
 ) -> None:
-    migrate(empty_url)
+    upgrade(empty_url)
     for fmt in ("yaml", "csv"):
         with open_session(seeded_url) as session:
             exported = export_text(session, "oberhausen", fmt)
@@ -263,27 +265,10 @@ def test_csv_errors_name_the_row(tmp_path: Path) -> None:
     ]
 
 
-def test_migrations_match_the_models(empty_url: str) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    from knowledge.db import get_engine
-    from knowledge.models import Base
-
-    migrate(empty_url)
-    with get_engine(empty_url).connect() as connection:
-        context = MigrationContext.configure(connection)
-        assert context.get_current_revision() == "0004"
-        assert compare_metadata(context, Base.metadata) == []
-
-
 def test_upgrade_in_place_expands_postal_code_ranges(empty_url: str) -> None:
-    from alembic import command
     from sqlalchemy import text
 
-    from knowledge.db import alembic_config, get_engine
-
-    command.upgrade(alembic_config(empty_url), "0001")
+    upgrade(empty_url, "0001")
     with get_engine(empty_url).begin() as conn:
         conn.execute(
             text(
@@ -303,7 +288,7 @@ def test_upgrade_in_place_expands_postal_code_ranges(empty_url: str) -> None:
                 "example) VALUES (1, '44263', '44265', 's', '2026', false)"
             )
         )
-    migrate(empty_url)
+    upgrade(empty_url)
     with get_engine(empty_url).connect() as conn:
         codes = (
             conn.execute(text("SELECT code FROM area_postal_code ORDER BY code")).scalars().all()

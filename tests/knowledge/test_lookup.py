@@ -9,13 +9,14 @@ from pathlib import Path
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from knowledge.bootstrap import migrate
-from knowledge.db import alembic_config, get_engine, open_session
+from knowledge.db import open_session
 from knowledge.geo import bounding_box, haversine_km
 from knowledge.importer import import_files
 from knowledge.lookup import LookupCache, OfficePoints, lookup_tables
 from knowledge.models import KnowledgeRevision
 from knowledge.queries import SEARCH_RADII_KM, find_offices, nearest_offices
+from storage.engine import get_engine
+from storage.schema import alembic_config, upgrade
 
 TOWN = """\
 municipality: {{key: town, name: Town, state: NW, source: test, as_of: "2026"}}
@@ -97,7 +98,7 @@ def _revision(url: str) -> int:
 def test_import_invalidates_the_tables_here_and_in_other_processes(
     tmp_path: Path, empty_url: str
 ) -> None:
-    migrate(empty_url)
+    upgrade(empty_url)
     assert _revision(empty_url) == 0
     import_files([_town(tmp_path, "Büro Alt")], empty_url)
     elsewhere = LookupCache()  # stands for another process's cache: no import calls it
@@ -120,7 +121,7 @@ def test_import_invalidates_the_tables_here_and_in_other_processes(
 
 
 def test_a_session_from_elsewhere_gets_a_cache_of_its_own(tmp_path: Path, empty_url: str) -> None:
-    migrate(empty_url)
+    upgrade(empty_url)
     import_files([_town(tmp_path, "Büro")], empty_url)
     with Session(get_engine(empty_url), future=True) as session:
         tables = lookup_tables(session)
@@ -133,8 +134,7 @@ def test_a_session_from_elsewhere_gets_a_cache_of_its_own(tmp_path: Path, empty_
 def test_upgrade_from_0002_adds_revision_and_indexes(empty_url: str) -> None:
     from alembic import command
 
-    config = alembic_config(empty_url)
-    command.upgrade(config, "0002")
+    upgrade(empty_url, "0002")
     provenance = "source, as_of, example"
     with get_engine(empty_url).begin() as conn:
         for statement in (
@@ -151,7 +151,7 @@ def test_upgrade_from_0002_adds_revision_and_indexes(empty_url: str) -> None:
             "INSERT INTO office_area (office_id, area_id) VALUES (1, 1)",
         ):
             conn.execute(text(statement))
-    migrate(empty_url)
+    upgrade(empty_url)
     engine = get_engine(empty_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT id, revision FROM knowledge_revision")).all() == [(1, 0)]
@@ -166,7 +166,8 @@ def test_upgrade_from_0002_adds_revision_and_indexes(empty_url: str) -> None:
         for place in ("12345", "in Nord"):
             assert [hit.office.key for hit in find_offices(session, place)[1]] == ["one"]
         assert [hit.office.key for hit in nearest_offices(session, 51.5, 7.41)] == ["one"]
-    command.downgrade(config, "0002")
+    with get_engine(empty_url).begin() as connection:
+        command.downgrade(alembic_config(connection), "0002")
     assert "knowledge_revision" not in inspect(engine).get_table_names()
-    migrate(empty_url)
+    upgrade(empty_url)
     assert _revision(empty_url) == 0

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from knowledge.bootstrap import migrate
 from knowledge.db import open_session
 from knowledge.geo import haversine_km
 from knowledge.importer import import_files
 from knowledge.models import Area, AreaPostalCode, Municipality, Office, OpeningHours
 from knowledge.queries import contact_for_place, municipality_hotline, nearest_offices
+from storage.schema import upgrade
 
 # confirmed office data lives beside the repository in shared/ (never an absolute path)
 CONFIRMED = Path(__file__).resolve().parents[3] / "shared" / "data" / "offices_confirmed.yml"
@@ -50,7 +50,7 @@ def test_nearest_offices_are_ranked_by_distance_and_filtered(
         )
     path = tmp_path / "raster.yml"
     path.write_text(GRID + "\n".join(rows) + "\n", encoding="utf-8")
-    migrate(empty_url)
+    upgrade(empty_url)
     import_files([path], empty_url)
     with open_session(empty_url) as session:
         hits = nearest_offices(session, 51.505, 7.40, limit=4)

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from advisor import auth
-from handoff.db import session_scope
 from handoff.models import AuditEntry
 from security.rate_limit import LoginThrottle
+from storage.engine import session_scope
 
 
 @pytest.fixture

@@ -75,13 +75,9 @@ def stores(request: pytest.FixtureRequest, tmp_path: Path):
         yield settings, store
     finally:
         store.engine.dispose()
-        from handoff.db import _engines as handoff_engines
-        from privacy.retention import _engines as retention_engines
+        from storage.engine import dispose
 
-        for engines in (handoff_engines, retention_engines):
-            engine = engines.pop(url, None)
-            if engine is not None:
-                engine.dispose()
+        dispose(url)
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
 
