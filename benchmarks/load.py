@@ -273,7 +273,7 @@ def _start_in(directory: Path, service: Service, log_dir: Path) -> processes.Run
     process = subprocess.Popen(
         service.command, cwd=directory, env={**os.environ, **service.env},
         stdout=log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
-    return processes.RunningService(service, process, log_path)
+    return processes.RunningService(service, process, log_path, get_settings())
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from runtime import processes, training  # noqa: E402
 from runtime.devserver import prepare_runtime  # noqa: E402
 from runtime.services import default_services  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 QUESTIONS = [
     "Was ist ein Pflegegrad?",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import time
-from types import FrameType
 
 from bot import nlp
 from quartierslotse.settings import Settings, get_settings
@@ -53,31 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     for item in running:
         print(f"  {item.service.name:<16} {item.service.public_url}")
     print("Logs: var/logs/. Beenden mit Strg+C.")
-    supervise(processes.Supervisor(
-        running, settings, settings.var_dir / "logs",
+    processes.supervise(processes.Supervisor(
+        running, settings.var_dir / "logs",
         hang_seconds=settings.supervisor_hang_seconds, start_timeout=START_TIMEOUT,
         backoff_max=settings.supervisor_max_backoff_seconds))
     return 0
-
-
-def supervise(supervisor: processes.Supervisor) -> None:
-    """Restart services that die or hang until Ctrl-C or SIGTERM; then stop all of them."""
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    processes.logger.addHandler(handler)
-    processes.logger.setLevel(logging.INFO)
-    stopping: list[int] = []
-
-    def request_stop(signum: int, _: FrameType | None) -> None:
-        stopping.append(signum)
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    while not stopping:
-        supervisor.check()
-        time.sleep(1)
-    print("\nBeende alle Dienste …", flush=True)
-    supervisor.stop()
 
 
 if __name__ == "__main__":

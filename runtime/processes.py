@@ -6,12 +6,14 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from quartierslotse.settings import PROJECT_ROOT, Settings
 from runtime.services import Service, child_environment
@@ -28,6 +30,7 @@ class RunningService:
     service: Service
     process: subprocess.Popen[bytes]
     log_path: Path
+    settings: Settings  # the configuration it was started with (a restart uses it again)
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -48,7 +51,7 @@ def start(service: Service, settings: Settings, log_dir: Path) -> RunningService
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    return RunningService(service, process, log_path)
+    return RunningService(service, process, log_path, settings)
 
 
 def is_healthy(url: str, timeout: float = 2.0) -> bool:
@@ -142,7 +145,6 @@ class Supervisor:
     def __init__(
         self,
         running: list[RunningService],
-        settings: Settings,
         log_dir: Path,
         *,
         hang_seconds: float = 30.0,
@@ -152,7 +154,6 @@ class Supervisor:
         stable_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.settings = settings
         self.log_dir = log_dir
         self.hang_seconds = hang_seconds
         self.start_timeout = start_timeout
@@ -221,7 +222,7 @@ class Supervisor:
 
     def _restart(self, watch: _Watch, now: float) -> None:
         try:
-            watch.running = start(watch.running.service, self.settings, self.log_dir)
+            watch.running = start(watch.running.service, watch.running.settings, self.log_dir)
         except OSError as error:
             self._schedule(watch, now, f"konnte nicht gestartet werden ({error})")
             return
@@ -229,3 +230,24 @@ class Supervisor:
         watch.started_at = now
         watch.last_healthy = None
         logger.warning("%s neu gestartet (PID %s).", watch.name, watch.running.process.pid)
+
+
+def supervise(supervisor: Supervisor) -> None:
+    """Restart services that die or hang until Ctrl-C or SIGTERM; then stop all of them
+    (`make run` and `make run-cluster`)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    stopping: list[int] = []
+
+    def request_stop(signum: int, _: FrameType | None) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stopping:
+        supervisor.check()
+        time.sleep(1)
+    print("\nBeende alle Dienste …", flush=True)
+    supervisor.stop()

@@ -475,20 +475,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {name:<17} {running.service.public_url}")
     print(f"  {'Öffentlich':<17} {cluster.url}  (nginx vor {len(cluster.replica_names)} Repliken)")
     print(f"Logs: {cluster.log_dir}. Beenden mit Strg+C.")
-
-    def shutdown(*_: object) -> None:
-        print("\nBeende alle Dienste …")
-        cluster.stop()
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, shutdown)
-    signal.signal(signal.SIGTERM, shutdown)
-    while True:
-        for name, running in list(cluster.running.items()):
-            if running.process.poll() is not None:
-                print(f"{name} wurde unerwartet beendet:\n{running.log_tail()}")
-                shutdown()
-        time.sleep(1)
+    # like `make run`: a service that dies or hangs is restarted, the others keep running
+    processes.supervise(processes.Supervisor(
+        list(cluster.running.values()), cluster.log_dir,
+        hang_seconds=base.supervisor_hang_seconds, start_timeout=420.0,
+        backoff_max=base.supervisor_max_backoff_seconds))
+    return 0
 
 
 def _exec(args: argparse.Namespace) -> int:

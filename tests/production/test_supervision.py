@@ -55,7 +55,7 @@ def two_servers(tmp_path: Path) -> Iterator[processes.Supervisor]:
     settings = Settings(var_dir=tmp_path)
     running = processes.start_all([http_service("Erster"), http_service("Zweiter")], settings,
                                   tmp_path / "logs", timeout=30)
-    supervisor = processes.Supervisor(running, settings, tmp_path / "logs", hang_seconds=2,
+    supervisor = processes.Supervisor(running, tmp_path / "logs", hang_seconds=2,
                                       backoff_base=0.5, backoff_max=2)
     try:
         yield supervisor
@@ -88,6 +88,31 @@ def test_killed_service_is_restarted_and_the_other_keeps_running(
     assert any(m.startswith("Erster neu gestartet (PID") for m in messages), messages
 
 
+def test_a_restarted_service_gets_its_own_configuration_again(tmp_path: Path) -> None:
+    """The cluster starts each replica with its own settings (ports, stores): a restart must
+    not fall back to one shared configuration."""
+    def var_dir_of(running: processes.RunningService) -> str:
+        environ = Path(f"/proc/{running.process.pid}/environ").read_bytes().split(b"\0")
+        return next(item.decode().partition("=")[2] for item in environ
+                    if item.startswith(b"QL_VAR_DIR="))
+
+    own = [Settings(var_dir=tmp_path / name) for name in ("eins", "zwei")]
+    running = [processes.start(http_service(name), settings, tmp_path / "logs")
+               for name, settings in zip(("Replik-1", "Replik-2"), own)]
+    supervisor = processes.Supervisor(running, tmp_path / "logs", backoff_base=0.2)
+    try:
+        for item in running:
+            processes.wait_healthy(item, 30)
+        os.killpg(running[1].process.pid, signal.SIGKILL)
+        supervise_until(supervisor, lambda: supervisor.running[1].process.pid
+                        != running[1].process.pid
+                        and processes.is_healthy(running[1].service.health_url), timeout=20)
+        assert var_dir_of(supervisor.running[1]) == str(tmp_path / "zwei")
+        assert supervisor.running[0] is running[0]
+    finally:
+        supervisor.stop()
+
+
 def test_hung_service_is_stopped_and_restarted(
     two_servers: processes.Supervisor, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -110,7 +135,7 @@ def test_back_off_doubles_up_to_the_maximum_and_resets_after_a_stable_run(tmp_pa
     settings = Settings(var_dir=tmp_path)
     first = processes.start(crashing, settings, tmp_path)
     first.process.wait(timeout=30)
-    supervisor = processes.Supervisor([first], settings, tmp_path, backoff_base=1,
+    supervisor = processes.Supervisor([first], tmp_path, backoff_base=1,
                                       backoff_max=8, stable_seconds=60, clock=lambda: clock[0])
     delays = []
     for _ in range(5):
