@@ -98,7 +98,7 @@ def test_a_restarted_service_gets_its_own_configuration_again(tmp_path: Path) ->
 
     own = [Settings(var_dir=tmp_path / name) for name in ("eins", "zwei")]
     running = [processes.start(http_service(name), settings, tmp_path / "logs")
-               for name, settings in zip(("Replik-1", "Replik-2"), own)]
+               for name, settings in zip(("Replik-1", "Replik-2"), own, strict=True)]
     supervisor = processes.Supervisor(running, tmp_path / "logs", backoff_base=0.2)
     try:
         for item in running:
