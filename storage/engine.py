@@ -25,7 +25,7 @@ SQLITE_PRAGMAS = (
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # reentrant: _default_factory calls get_engine
 
 
 def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -83,12 +83,9 @@ def session_factory(url: str, info: dict[str, Any] | None = None) -> sessionmake
 
 def _default_factory(url: str) -> sessionmaker:
     with _lock:
-        factory = _factories.get(url)
-    if factory is None:
-        factory = session_factory(url)
-        with _lock:
-            factory = _factories.setdefault(url, factory)
-    return factory
+        if url not in _factories:
+            _factories[url] = session_factory(url)
+        return _factories[url]
 
 
 @contextmanager
