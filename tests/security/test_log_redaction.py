@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from privacy.logging import RASA_LOGGING_CONFIG, RedactingFilter, redact_record
+from tests.support.chat import RestChat, button_titles
 
 PERSONAL = {
     "phone": "0231 123456",
@@ -104,6 +105,31 @@ def test_running_rasa_server_writes_no_personal_data_to_its_log(bot_stack) -> No
     assert "message.parsing.failed" in text  # control: Rasa did log this message
     assert phone not in text and email not in text
     assert "[Telefon]" in text
+
+
+def test_no_log_of_any_service_holds_the_data_of_a_whole_callback_conversation(bot_stack) -> None:
+    """A relative gives her name, a place, the mother's illness, a phone number and a time
+    for a callback; afterwards no log file of any service (Rasa, action server, console,
+    widget server) contains the name, the number or the illness."""
+    name, phone = "Waltraud Beispielfrau", "0208 7654321"
+    user = RestChat(bot_stack.rasa_url)
+    user.say_text(f"Ich bin {name} und wohne in Oberhausen Osterfeld")
+    user.say_text("Meine Mutter hat Demenz und Diabetes, wer hilft uns?")
+    offer = user.say("Ich möchte mit einem Menschen sprechen")
+    assert "Ja, bitte zurückrufen" in button_titles(offer)
+    user.say_text("Ja, bitte zurückrufen")
+    assert "Unter welcher Telefonnummer" in user.say_text("Ja, einverstanden")
+    user.say_text(phone)
+    done = user.say_text("morgen vormittag")
+    assert f"unter {phone} zurück" in done  # control: the data really went through the stack
+    time.sleep(2)  # let the services flush their log lines
+    logs = sorted((bot_stack.var_dir / "logs").glob("*.log"))
+    assert logs, "the stack writes logs"
+    found = {log.name: [value for value in (phone, phone.replace(" ", ""), "7654321",
+                                            "Beispielfrau", "Diabetes")
+                        if value in log.read_text(errors="replace")]
+             for log in logs}
+    assert {log: values for log, values in found.items() if values} == {}
 
 
 # --- final text of every record ----------------------------------------------------------
