@@ -64,6 +64,21 @@ def test_post_without_csrf_token_is_refused(console_only) -> None:
     assert response.status_code == 403
 
 
+def test_a_page_of_the_same_host_over_another_scheme_may_not_post(console_only) -> None:
+    """The Origin check compares scheme and host: an https:// page of the console's host is
+    another origin than the http:// console (and the other way round behind TLS)."""
+    client = console_only.logged_in()
+    host = console_only.url.split("://", 1)[1]
+    foreign = client.http.post(console_only.url + "/duty",
+                               data={"on": "1", "csrf_token": client.csrf},
+                               headers={"Origin": f"https://{host}"}, timeout=10)
+    assert foreign.status_code == 403 and "Sicherheitsprüfung" in foreign.text
+    own = client.http.post(console_only.url + "/duty",
+                           data={"on": "1", "csrf_token": client.csrf},
+                           headers={"Origin": f"http://{host}"}, timeout=10)
+    assert own.status_code in (200, 302, 303)  # control: the same request from its own origin
+
+
 def test_advisor_sees_only_own_municipality(console_only) -> None:
     dortmund = console_only.logged_in("Dortmund")
     krefeld = console_only.logged_in("Krefeld", "Ben Keller")
