@@ -108,12 +108,14 @@ def test_running_rasa_server_writes_no_personal_data_to_its_log(bot_stack) -> No
 
 
 def test_no_log_of_any_service_holds_the_data_of_a_whole_callback_conversation(bot_stack) -> None:
-    """A relative gives her name, a place, the mother's illness, a phone number and a time
-    for a callback; afterwards no log file of any service (Rasa, action server, console,
-    widget server) contains the name, the number or the illness."""
+    """A relative gives her name, street, e-mail, IBAN, birth date, a place, the mother's
+    illness, a phone number and a time for a callback; afterwards no log file of any service
+    (Rasa, action server, console, widget server) contains any of them."""
     name, phone = "Waltraud Beispielfrau", "0208 7654321"
     user = RestChat(bot_stack.rasa_url)
     user.say_text(f"Ich bin {name} und wohne in Oberhausen Osterfeld")
+    user.say_text("Meine Anschrift ist Lindenallee 12, Mail waltraud.b@example.org, IBAN "
+                  "DE02 1203 0000 0000 2020 51, geboren am 05.06.1938")
     user.say_text("Meine Mutter hat Demenz und Diabetes, wer hilft uns?")
     offer = user.say("Ich möchte mit einem Menschen sprechen")
     assert "Ja, bitte zurückrufen" in button_titles(offer)
@@ -126,7 +128,9 @@ def test_no_log_of_any_service_holds_the_data_of_a_whole_callback_conversation(b
     logs = sorted((bot_stack.var_dir / "logs").glob("*.log"))
     assert logs, "the stack writes logs"
     found = {log.name: [value for value in (phone, phone.replace(" ", ""), "7654321",
-                                            "Beispielfrau", "Diabetes")
+                                            "Beispielfrau", "Diabetes", "Lindenallee",
+                                            "waltraud.b@example.org", "DE02 1203", "2020 51",
+                                            "05.06.1938")
                         if value in log.read_text(errors="replace")]
              for log in logs}
     assert {log: values for log, values in found.items() if values} == {}
