@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 AUDIT_RETENTION_DAYS = 365
 DEFAULT_INTERVAL_SECONDS = 3600
 
-# The one job definition every topology runs (tests/security/test_retention_everywhere.py):
+# The one job definition every topology runs (tests/privacy/test_retention_everywhere.py):
 #   `make run` and `make run-cluster`: start_background() -> run_retention() every hour,
 #   Compose: service "retention" with LOOP_COMMAND, Helm: CronJob with RUN_COMMAND on
 #   CRON_SCHEDULE (docker/compose.yml, docker/helm/extras.yaml).
