@@ -4,8 +4,9 @@ The widget gives every message an id (`metadata.message_id`) and sends the same 
 "Nochmal versuchen". When the first try reached the server but its answer came too late, the
 retry must not run the turn a second time (two answers, two tickets). Two checks: the ids
 this process saw in the last minutes (a retry reaching the same process while the first try
-is still running), and the user messages in the tracker (a retry reaching another replica
-after the first try was saved).
+is still running), and, only for a message the widget marks as a retry (`metadata.retry`), the
+user messages in the tracker (a retry reaching another replica after the first try was saved).
+An ordinary message costs no tracker read.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from collections import OrderedDict
 from typing import Any
 
 MESSAGE_ID = "message_id"
+RETRY = "retry"
 _VALID_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 REMEMBER_SECONDS = 600.0
 REMEMBER_AT_MOST = 20_000
 TRACKER_EVENTS_CHECKED = 60
+
+
+def is_retry(metadata: dict[str, Any]) -> bool:
+    return metadata.get(RETRY) is True
 
 
 def message_id(metadata: dict[str, Any]) -> str:

@@ -37,7 +37,7 @@ from sanic.response import HTTPResponse
 
 from channels.guarded import GuardedChannel
 from channels.outbox import RATING_VALUES, Outbox, clean_buttons
-from channels.repeats import SeenMessages, in_tracker, message_id
+from channels.repeats import SeenMessages, in_tracker, is_retry, message_id
 from quartierslotse.settings import get_settings
 from security.channel_guard import client_ip, rasa_metadata
 
@@ -160,13 +160,15 @@ class WebchatInput(GuardedChannel, InputChannel):
                                   or get_settings().webchat_poll_seconds)
         self.seen = SeenMessages()
 
-    async def _repeated(self, conversation: str, client_id: str, agent: Any) -> bool:
+    async def _repeated(self, conversation: str, metadata: dict[str, Any], agent: Any) -> bool:
         """True for a retry of a message this conversation already received."""
+        client_id = message_id(metadata)
         if not client_id:
             return False
         if not self.seen.first_time(f"{conversation} {client_id}"):
             return True
-        return await in_tracker(getattr(agent, "tracker_store", None), conversation, client_id)
+        return is_retry(metadata) and await in_tracker(
+            getattr(agent, "tracker_store", None), conversation, client_id)
 
     @property
     def outbox(self) -> Outbox:
@@ -204,7 +206,7 @@ class WebchatInput(GuardedChannel, InputChannel):
             conversation = conversation_id(sender)
             output = OutboxOutput(self.outbox)
             agent = getattr(request.app.ctx, "agent", None)
-            if await self._repeated(conversation, message_id(metadata), agent):
+            if await self._repeated(conversation, metadata, agent):
                 # answered (or being answered) already; the answers arrive through /messages
                 return response.json({"messages": [], "repeated": True})
             admission = await self.guard.admit(request, conversation, text,

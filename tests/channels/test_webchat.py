@@ -253,11 +253,14 @@ def test_deletion_with_a_bad_conversation_id_is_refused(bot_stack, params) -> No
 
 # --- a retry of a message that already arrived is answered once ---------------------------
 
-def _post_request(sender: str, text: str, message_id: str, agent: object = None):  # noqa: ANN202
+def _post_request(sender: str, text: str, message_id: str, agent: object = None,  # noqa: ANN202
+                  retry: bool = False):
     from types import SimpleNamespace
 
-    return SimpleNamespace(json={"sender": sender, "message": text,
-                                 "metadata": {"message_id": message_id}},
+    metadata: dict[str, object] = {"message_id": message_id}
+    if retry:
+        metadata["retry"] = True
+    return SimpleNamespace(json={"sender": sender, "message": text, "metadata": metadata},
                            ip="203.0.113.9", headers={},
                            app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
 
@@ -304,7 +307,7 @@ async def test_a_retry_reaching_another_replica_is_found_in_the_tracker(channel)
     bp = channel.blueprint(rasa)
     receive = next(r.handler for r in bp._future_routes if r.handler.__name__ == "receive")
     agent = SimpleNamespace(tracker_store=Store())
-    reply = await receive(_post_request(sender, "Hallo", first_id, agent))
+    reply = await receive(_post_request(sender, "Hallo", first_id, agent, retry=True))
     assert json.loads(reply.body)["repeated"] is True and handled == []
 
 

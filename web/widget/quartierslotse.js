@@ -711,8 +711,9 @@
   // `messageId`: one id per message the user sends, the same on "Nochmal versuchen", so the
   // server answers a message it already received (the first try timed out) only once
   function post(message, title, messageId) {
-    var node = null;
-    messageId = messageId || newSender();
+    var node = null, metadata = { municipality: cfg.municipality };
+    if (messageId) metadata.retry = true;  // only then the server looks for the first try
+    metadata.message_id = messageId = messageId || newSender();
     clearError();
     if (title !== null) {
       node = bubble({ role: "user" }, title);
@@ -727,7 +728,7 @@
     setWaiting(1);
     var started = performance.now(), mine = epoch;
     return request("POST", "/webhook", { sender: sender, message: message,
-      metadata: { municipality: cfg.municipality, message_id: messageId } }, TIMEOUT.post)
+      metadata: metadata }, TIMEOUT.post)
       .then(function (data) {
         if (mine !== epoch) return;
         addMessages(data.messages);
