@@ -9,7 +9,9 @@ A thin Rasa component around the pure detector `safety.emergency.assess`:
   `emergency_tier` = "moeglich" marks the message (the safety line of
   bot.components.safety_line is not yet put before the answer). No urgent ticket;
 - tier "keins": a classifier's `emergency` is only kept when it is very sure and the detector
-  saw no negated danger ("kein Notfall, ich wollte nur wissen ..." is answered normally).
+  saw no negated danger ("kein Notfall, ich wollte nur wissen ..." is answered normally); a
+  less sure one becomes the tier "moeglich" (the safety line, then the best other intent's
+  answer): the classifier's doubt costs a sentence, never the 112.
 
 The slot `emergency_tier` is filled from the entity and reset to "keins" on every other user
 message (bot/domain/emergency.yml), so a tier never sticks to a later turn.
@@ -88,7 +90,7 @@ class EmergencyKeywordClassifier(GraphComponent):
             return
         if classifier_says_emergency:
             _demote_emergency(message)
-        if found.tier == POSSIBLE:
+        if found.tier == POSSIBLE or (classifier_says_emergency and not found.negated):
             _set_entities(message, text, POSSIBLE, found.kind or "akut")
 
     def _trust_classifier(self, found: Assessment, confidence: float) -> bool:

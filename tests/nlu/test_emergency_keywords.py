@@ -179,6 +179,14 @@ def test_a_very_sure_classifier_keeps_an_emergency_the_detector_has_no_words_for
     assert message.get("intent")["name"] == "emergency"
 
 
+def test_an_unsure_classifier_emergency_costs_a_safety_line_not_the_112() -> None:
+    """The classifier guesses emergency without being sure and the detector has no words for
+    it: the user gets the best other answer with the safety line in front, no alarm."""
+    message = classified("Er sieht heute so anders aus als sonst", "emergency", confidence=0.6)
+    assert message.get("intent")["name"] == "ask_wohnen"
+    assert entities(message) == {"emergency_type": "akut", "emergency_tier": "moeglich"}
+
+
 def test_the_safety_line_is_for_the_first_answer_to_the_marked_message_only() -> None:
     marked = UserUttered("Woran erkenne ich einen Schlaganfall?", {"name": "ask_gesundheit"},
                          [{"entity": "emergency_tier", "value": "moeglich"},
