@@ -12,7 +12,8 @@ tests/nlu/holdout.yml; tests/nlu/test_emergency_leakage.py keeps it apart) it me
 - pipeline: the trained project model (models/quartierslotse.tar.gz, trained if out of date
   via runtime.training.ensure_trained): acute = intent `emergency`, possible = entity
   emergency_tier "moeglich"; a hard negative counts as answered with its topic when the
-  predicted base intent is the one the set names.
+  predicted base intent is the one the set names, and as answered without a wrong answer
+  when, besides, an out_of_scope message got the fallback ("nicht verstanden").
 
 Printed and written to benchmarks/emergency_eval_results.json (with the date and the SHA-256
 of the evaluation set, the detector and the model): acute recall per category (a suicide
@@ -48,7 +49,9 @@ RESULTS = ROOT / "benchmarks" / "emergency_eval_results.json"
 DETECTOR = ROOT / "safety" / "emergency.py"
 OLD_COMMIT = "3185bd1"
 OLD_PATH = "bot/components/emergency_keywords.py"
+COMPONENT = ROOT / "bot" / "components" / "emergency_keywords.py"
 SUICIDE = "suizid"
+OUT_OF_SCOPE, FALLBACK = "out_of_scope", "nlu_fallback"
 
 # a verdict: (tier "akut"/"moeglich"/"keins", kind "akut"/"suizid"/None, base intent or None)
 Verdict = tuple[str, str | None, str | None]
@@ -108,6 +111,12 @@ def pipeline() -> tuple[Callable[[str], Verdict], str]:
     return judge, sha256(model.read_bytes())
 
 
+def answered_fittingly(item: dict[str, str], intent: str | None) -> bool:
+    """Its topic intent, or - for a message outside the topics - the fallback: both tell the
+    user this is nothing the assistant can help with, neither gives a wrong topic's answer."""
+    return intent == item["intent"] or (item["intent"] == OUT_OF_SCOPE and intent == FALLBACK)
+
+
 def measure(judge: Callable[[str], Verdict], data: dict[str, Any]) -> dict[str, Any]:
     recall: dict[str, float] = {}
     missed: list[str] = []
@@ -139,6 +148,9 @@ def measure(judge: Callable[[str], Verdict], data: dict[str, Any]) -> dict[str, 
     if any(intent is not None for _, (_, _, intent) in verdicts):
         topic = sum(1 for item, (_, _, intent) in verdicts if intent == item["intent"])
         result["hard_negatives_with_their_topic_intent"] = round(topic / len(negatives), 3)
+        result["hard_negatives_without_a_wrong_answer"] = round(
+            sum(1 for item, (_, _, intent) in verdicts if answered_fittingly(item, intent))
+            / len(negatives), 3)
         result["hard_negatives_with_another_intent"] = [
             f"{item['intent']} -> {intent}: {item['text']}"
             for item, (_, _, intent) in verdicts if intent != item["intent"]]
@@ -152,7 +164,9 @@ def report(name: str, result: dict[str, Any]) -> None:
           f"{result['possible_share_of_hard_negatives']:.1%}")
     if "hard_negatives_with_their_topic_intent" in result:
         print(f"hard negatives with their topic intent "
-              f"{result['hard_negatives_with_their_topic_intent']:.1%}")
+              f"{result['hard_negatives_with_their_topic_intent']:.1%}; without a wrong "
+              f"answer (out_of_scope answered by the fallback counts) "
+              f"{result['hard_negatives_without_a_wrong_answer']:.1%}")
     for category, value in result["recall_per_category"].items():
         print(f"  {category:16} {value:.3f}")
     for line in result["missed"]:
@@ -172,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "inputs": {"eval_set_sha256": sha256(EVAL_SET.read_bytes()),
                    "detector_sha256": sha256(DETECTOR.read_bytes()),
+                   "component_sha256": sha256(COMPONENT.read_bytes()),
                    "old_detector": f"{OLD_COMMIT}:{OLD_PATH}",
                    "old_detector_sha256": sha256(old_source().encode())},
         "counts": {"emergencies": sum(len(v) for v in data["emergencies"].values()),
