@@ -12,10 +12,11 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import Column, DateTime, Integer, String, Text, select
 from sqlalchemy.orm import registry
 from sqlalchemy.orm.decl_api import DeclarativeMeta
 
+from channels.ratings import RATING_VALUES, rateable, store_rating
 from storage.engine import session_scope
 from storage.schema import upgrade
 
@@ -51,54 +52,10 @@ class OutboxEntry(Base):
     created_at = Column(DateTime, nullable=False)
 
 
-RATING_VALUES = ("hilfreich", "nicht_hilfreich")
-# bot messages that are no answer to a question: no "hilfreich / nicht hilfreich" under them
-# (and none under the 112 message: nothing may distract from it)
-NOT_RATED = frozenset({
-    "utter_emergency", "utter_greet", "utter_disclosure", "utter_disclosure_after_emergency",
-    "utter_goodbye",
-    "utter_thank", "utter_affirm_ack", "utter_deny_ack", "utter_iamabot",
-    "utter_ask_callback_consent", "utter_ask_callback_phone",
-})
-
-
-class Rating(Base):
-    """"hilfreich / nicht hilfreich" for one bot message of the outbox (one per message; a
-    second rating replaces the first). Deleted with the conversation and after the retention
-    period (privacy/retention.py)."""
-
-    __tablename__ = "webchat_ratings"
-    __table_args__ = (UniqueConstraint("message_id", name="uq_webchat_ratings_message"),)
-    id = Column(Integer, primary_key=True)
-    sender = Column(String(64), nullable=False, index=True)  # conversation id ("webchat:…")
-    message_id = Column(Integer, nullable=False)  # OutboxEntry.id of the rated bot message
-    response = Column(String(128), nullable=True)  # e.g. utter_ask_pflegegrad/pflegegeld
-    topic = Column(String(32), nullable=True)  # insight topic key, e.g. "pflege"
-    municipality = Column(String(128), nullable=False, default="")
-    value = Column(String(16), nullable=False)  # RATING_VALUES
-    text = Column(Text, nullable=False, default="")  # redacted (privacy.redaction)
-    created_at = Column(DateTime, nullable=False)
-
-
-def rateable(role: str, response: str | None) -> bool:
-    """Bot answers get the rating buttons; greetings, acknowledgements, callback questions,
-    advisor and system messages do not."""
-    return role == "bot" and (response or "") not in NOT_RATED
-
-
-def response_topic(response: str | None) -> str | None:
-    """The insight topic of a response: utter_ask_pflegegrad/pflegegeld -> ask_pflegegrad ->
-    "pflege" (insight.topics, the same vocabulary as the statistics)."""
-    if not response or not response.startswith("utter_"):
-        return None
-    from insight.topics import topic_for_intent
-
-    return topic_for_intent(response[len("utter_"):].split("/", 1)[0])
-
-
 @cache
 def ensure_schema(url: str) -> None:
-    """The outbox and ratings tables (storage.schema migrates every table of the project)."""
+    """The outbox and ratings tables (storage.schema migrates every table of the project;
+    the ratings live in channels/ratings.py)."""
     upgrade(url)
 
 
@@ -188,26 +145,15 @@ class Outbox:
                   municipality: str = "") -> bool:
         """Store (or replace) the rating of bot message `message_id` of conversation `sender`;
         False when that message is not a rateable bot message of this conversation. `text` is
-        redacted here, before it is stored."""
-        from privacy.redaction import redact
-
+        redacted before it is stored (channels.ratings.store_rating)."""
         if value not in RATING_VALUES:
             raise ValueError(value)
         with session_scope(self.url) as session:
             entry = session.get(OutboxEntry, message_id)
             if entry is None or entry.sender != sender or not rateable(entry.role, entry.response):
                 return False
-            rating = session.scalars(select(Rating).where(Rating.message_id == message_id)).first()
-            if rating is None:
-                rating = Rating(sender=sender, message_id=message_id)
-                session.add(rating)
-            rating.response = entry.response
-            rating.topic = response_topic(entry.response)
-            rating.municipality = municipality[:128]
-            rating.value = value
-            # only "nicht hilfreich" carries a text ("Was hat gefehlt?")
-            rating.text = redact(text).strip() if value == "nicht_hilfreich" else ""
-            rating.created_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            store_rating(session, "webchat", sender, message_id, entry.response, value, text,
+                         municipality)
             return True
 
     # async API for the channel

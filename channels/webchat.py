@@ -15,7 +15,7 @@ Contract (kept stable for web/):
   POST /webhooks/webchat/rating    {"sender", "message_id", "value": hilfreich|nicht_hilfreich,
                                     "text"? (<= 300 characters), "municipality"?}
       -> {"rated": true}; one rating per bot message, a second one replaces the first; the
-      text is redacted before it is stored (channels.outbox.Outbox.rate_sync)
+      text is redacted before it is stored (channels.ratings.store_rating)
   Msg = {"id", "role": user|bot|advisor|system, "text", "buttons"?, "timestamp", "handoff"?,
          "rateable"? (true: a bot answer the widget offers "hilfreich / nicht hilfreich" for)}
 """
@@ -36,7 +36,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.guarded import GuardedChannel
-from channels.outbox import RATING_VALUES, Outbox, clean_buttons
+from channels.outbox import Outbox, clean_buttons
+from channels.ratings import MAX_RATING_TEXT, RATING_VALUES
 from channels.repeats import SeenMessages, in_tracker, is_retry, message_id
 from quartierslotse.settings import get_settings
 from security.channel_guard import client_ip, rasa_metadata
@@ -51,7 +52,6 @@ CONVERSATION_PREFIX = "webchat:"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 MAX_MESSAGE_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (BIGINT) can compare with
 MAX_MESSAGE_LENGTH = 4000
-MAX_RATING_TEXT = 300
 MAX_MUNICIPALITY = 128
 
 RATE_LIMITED = ("Sie haben in kurzer Zeit sehr viele Anfragen geschickt. Bitte warten Sie "

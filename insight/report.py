@@ -73,7 +73,7 @@ class Report:
     ticket_wait: WaitStats | None = None  # request -> claimed, from handoff_tickets
     heatmap: dict[tuple[int, int], int] = field(default_factory=dict)  # (weekday, hour) -> msgs
     review_open: int = 0
-    # "hilfreich / nicht hilfreich" from the web chat (table webchat_ratings):
+    # "hilfreich / nicht hilfreich" from the web chat and Telegram (table answer_ratings):
     # (topic key, helpful, not helpful) and (response name, helpful, not helpful);
     # None: no ratings table
     ratings_by_topic: list[tuple[str, int, int]] | None = None
@@ -180,15 +180,15 @@ def build_report(engine: Engine, flt: ReportFilter) -> Report:
     return report
 
 
-RATINGS = sa.table("webchat_ratings", sa.column("topic", sa.String),
+RATINGS = sa.table("answer_ratings", sa.column("topic", sa.String),
                    sa.column("response", sa.String), sa.column("municipality", sa.String),
                    sa.column("value", sa.String), sa.column("created_at", sa.DateTime))
 
 
 def _ratings(conn: Connection, flt: ReportFilter, report: Report) -> None:
-    """Ratings of the web chat's answers (channels.outbox.Rating), read with plain SQL like
-    the handoff tables. Missing table is fine."""
-    if not _has_table(conn, "webchat_ratings"):
+    """Ratings of the answers of every channel (channels.ratings.Rating: web chat, Telegram),
+    read with plain SQL like the handoff tables. Missing table is fine."""
+    if not _has_table(conn, "answer_ratings"):
         return
     r = RATINGS
     lo, hi = _utc_range(flt)

@@ -85,12 +85,12 @@ def groups(engine: Engine, status: str = "open", municipality: str | None = None
 
 def feedback(engine: Engine, municipality: str | None = None,
              limit: int = 50) -> list[dict[str, Any]]:
-    """The newest "nicht hilfreich" ratings of the web chat that came with a text ("Was hat
-    gefehlt?"), with the answer they are about. The text was redacted before it was stored
-    (channels.outbox.Outbox.rate_sync); it is redacted once more here, defensively."""
-    if not sa.inspect(engine).has_table("webchat_ratings"):
+    """The newest "nicht hilfreich" ratings (web chat and Telegram) that came with a text
+    ("Was hat gefehlt?"), with the answer they are about. The text was redacted before it was
+    stored (channels.ratings.store_rating); it is redacted once more here, defensively."""
+    if not sa.inspect(engine).has_table("answer_ratings"):
         return []
-    r = sa.table("webchat_ratings", sa.column("id", sa.Integer), sa.column("topic", sa.String),
+    r = sa.table("answer_ratings", sa.column("id", sa.Integer), sa.column("topic", sa.String),
                  sa.column("response", sa.String), sa.column("municipality", sa.String),
                  sa.column("value", sa.String), sa.column("text", sa.Text),
                  sa.column("created_at", sa.DateTime))

@@ -9,8 +9,9 @@ What `run` deletes (cutoff = now − QL_RETENTION_DAYS, default 30 days):
     for N days disappears completely),
   * Rasa SQL event broker table (if QL_EVENT_BROKER_URL is an SQL URL): events older than the
     cutoff,
-  * web chat outbox (`webchat_outbox`): messages older than the cutoff, and the ratings
-    "hilfreich / nicht hilfreich" (`webchat_ratings`) older than the cutoff,
+  * web chat outbox (`webchat_outbox`): messages older than the cutoff,
+  * ratings "hilfreich / nicht hilfreich" of every channel (`answer_ratings`) and the rateable
+    Telegram answers they refer to (`telegram_answers`) older than the cutoff,
   * handoff tickets whose last activity is older than the cutoff, with their notes,
   * callbacks: completed ("done"/"failed") ones at once, any other one after the cutoff;
     before a completed one is deleted, phone numbers and the preferred time are also scrubbed
@@ -112,13 +113,20 @@ def _outbox(engine: Engine, counts: dict[str, int], *, before: datetime | None =
     condition = outbox.c.sender == sender if sender is not None else outbox.c.created_at < before
     with engine.begin() as conn:
         counts["webchat_outbox"] = conn.execute(sa.delete(outbox).where(condition)).rowcount
-    ratings = _table(engine, "webchat_ratings")
-    if ratings is None:
-        return
-    condition = (ratings.c.sender == sender if sender is not None
-                 else ratings.c.created_at < before)
-    with engine.begin() as conn:
-        counts["webchat_ratings"] = conn.execute(sa.delete(ratings).where(condition)).rowcount
+
+
+def _ratings(engine: Engine, counts: dict[str, int], *, before: datetime | None = None,
+             sender: str | None = None) -> None:
+    """The ratings of every channel (`answer_ratings`) and the Telegram answers they refer to
+    (`telegram_answers`), by conversation or by age."""
+    for name in ("answer_ratings", "telegram_answers"):
+        table = _table(engine, name)
+        if table is None:
+            continue
+        condition = (table.c.sender == sender if sender is not None
+                     else table.c.created_at < before)
+        with engine.begin() as conn:
+            counts[name] = conn.execute(sa.delete(table).where(condition)).rowcount
 
 
 def _handoff(engine: Engine, counts: dict[str, int], *, before: datetime | None = None,
@@ -335,6 +343,7 @@ def run_retention(settings: Any, days: int | None = None,
     for sender in _done_callback_senders(app):
         _scrub_conversation(get_engine(settings.tracker_store_url), app, sender, counts)
     _outbox(app, counts, before=_naive_utc(cutoff))
+    _ratings(app, counts, before=_naive_utc(cutoff))
     _handoff(app, counts, before=_naive_utc(cutoff), now=_naive_utc(now))
     _audit(app, counts, _naive_utc(now - timedelta(days=max(days, AUDIT_RETENTION_DAYS))))
     _insight(get_engine(_insight_url(settings)), counts, before=cutoff.timestamp())
@@ -354,6 +363,7 @@ def delete_conversation(settings: Any, sender_id: str) -> dict[str, int]:
         _tracker_events(get_engine(broker), counts, sender=sender_id, key="broker_events")
     app = get_engine(settings.database_url)
     _outbox(app, counts, sender=sender_id)
+    _ratings(app, counts, sender=sender_id)
     _handoff(app, counts, sender=sender_id)
     logger.info("Gespräch auf Anfrage gelöscht: %s", counts)
     return counts

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from channels.outbox import Outbox, Rating, ensure_schema, response_topic
+from channels.outbox import Outbox, ensure_schema
+from channels.ratings import Rating, response_topic
 from channels.webchat import (
     RATE_LIMITED,
     OutboxOutput,

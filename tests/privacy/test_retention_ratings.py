@@ -1,4 +1,4 @@
-"""Ratings of web chat answers (webchat_ratings) are deleted with their conversation and after
+"""Ratings of web chat answers (answer_ratings) are deleted with their conversation and after
 the retention period, like the outbox."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def _rated(outbox: Outbox, sender: str) -> None:
 def _senders(url: str) -> list[str]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        found = sorted(s for (s,) in conn.execute(sa.text("SELECT sender FROM webchat_ratings")))
+        found = sorted(s for (s,) in conn.execute(sa.text("SELECT sender FROM answer_ratings")))
     engine.dispose()
     return found
 
@@ -33,13 +33,13 @@ def test_ratings_go_with_the_conversation_and_after_the_period(tmp_path: Path) -
         _rated(outbox, sender)
     engine = sa.create_engine(settings.database_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE webchat_ratings SET created_at = :t WHERE sender = :s"),
+        conn.execute(sa.text("UPDATE answer_ratings SET created_at = :t WHERE sender = :s"),
                      {"t": datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=31),
                       "s": "webchat:old-aaaaaaaa"})
     engine.dispose()
     counts = run_retention(settings)
-    assert counts["webchat_ratings"] == 1
+    assert counts["answer_ratings"] == 1
     assert _senders(settings.database_url) == ["webchat:ask-cccccccc", "webchat:new-bbbbbbbb"]
     counts = delete_conversation(settings, "webchat:ask-cccccccc")
-    assert counts["webchat_ratings"] == 1
+    assert counts["answer_ratings"] == 1
     assert _senders(settings.database_url) == ["webchat:new-bbbbbbbb"]

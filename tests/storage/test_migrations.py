@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from channels import outbox
+from channels import outbox, ratings
 from handoff import models as handoff_models
 from insight import models as insight_models
 from knowledge import models as knowledge_models
@@ -49,7 +49,7 @@ with engine.begin() as conn:
     conn.execute(models.state.insert().values(key="salt", value="alt"))
 """
 ROOM_METADATA = (knowledge_models.Base.metadata, handoff_models.Base.metadata,
-                 outbox.Base.metadata, insight_models.metadata)
+                 outbox.Base.metadata, ratings.Base.metadata, insight_models.metadata)
 
 
 def differences(url: str) -> list[object]:
