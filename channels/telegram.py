@@ -18,10 +18,14 @@ reply after a handoff) fail. This channel
   429 is retried after Telegram's `retry_after` (bounded), transient failures are delivered
   later in order, and a chat that blocked the bot is marked and skipped until it writes again,
 - serves private chats only (a group gets one polite line), validates chat ids, reads a
-  photo's caption as text and turns a shared location into an office search by coordinates.
+  photo's caption as text and turns a shared location into an office search by coordinates,
+- puts "👍 Hilfreich" / "👎 Nicht hilfreich" under rateable answers and stores the ratings
+  with the web chat's (channels/telegram_ratings.py, channels/ratings.py); rating buttons and
+  the answer to "Was hat Ihnen gefehlt?" never reach Rasa.
 
 Configuration comes from the project settings (QL_TELEGRAM_*); keys in credentials.yml win:
-`access_token`, `webhook_url`, `api_url`, `secret_token`, `button_type` ("inline"|"reply").
+`access_token`, `webhook_url`, `api_url`, `secret_token`, `button_type` ("inline"|"reply"),
+`database_url` (where the ratings go; default QL_DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import telegram_ratings as ratings
 from channels.guarded import GuardedChannel
+from channels.ratings import rateable
 from security.channel_guard import rasa_metadata
 
 logger = logging.getLogger(__name__)
@@ -66,6 +72,9 @@ MAX_INLINE_WAIT = 5.0  # longest retry_after waited for inside the turn (seconds
 MAX_DEFER_SECONDS = 300.0  # longest retry_after honoured by a later delivery
 MAX_PENDING_PER_CHAT = 20  # bot messages kept per chat while it is throttled or unreachable
 NETWORK_RETRY_SECONDS = 5.0  # delay of a later delivery after network failures
+# keyword argument that carries the telegram_answers id of a rateable answer from
+# send_response to the method that sends its last part
+RATING_ANSWER = "_ql_rating_answer"
 
 
 class TelegramApiError(RuntimeError):
@@ -216,11 +225,13 @@ class TelegramOutput(OutputChannel):
         api_url: str = "https://api.telegram.org",
         button_type: str = "inline",
         timeout: float = 10.0,
+        database_url: str = "",
     ) -> None:
         self.access_token = access_token
         self.api_url = api_url.rstrip("/")
         self.button_type = button_type
         self.timeout = timeout
+        self.database_url = database_url
 
     async def call(self, method: str, payload: dict[str, Any]) -> Any:
         """One Bot API call. A 429 whose `retry_after` is at most MAX_INLINE_WAIT seconds is
@@ -334,13 +345,65 @@ class TelegramOutput(OutputChannel):
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         message = dict(message)
-        if _is_advisor(message) and message.get("text"):
+        message.pop(RATING_ANSWER, None)
+        advisor = _is_advisor(message)
+        if advisor and message.get("text"):
             message["text"] = f"{ADVISOR_LABEL}: {message['text']}"
+        answer_id = None if advisor else await self._rateable_answer(recipient_id, message)
+        if answer_id is not None:
+            message[RATING_ANSWER] = answer_id
         await super().send_response(recipient_id, message)
 
+    async def _rateable_answer(self, recipient_id: str, message: dict[str, Any]) -> int | None:
+        """The telegram_answers id of a bot answer that gets the rating buttons, recorded
+        before it is sent; None for anything else (no domain response, greetings, the
+        emergency message, system messages, answers that need a reply keyboard) or when the
+        database fails (the answer is sent without the buttons)."""
+        response_name = message.get("utter_action")  # Rasa: the domain response's name
+        if not isinstance(response_name, str) or not response_name:
+            return None
+        if not rateable(str(message.get("role") or "bot"), response_name):
+            return None
+        buttons = message.get("quick_replies") or message.get("buttons")
+        if not message.get("text") and not buttons:
+            return None
+        if buttons:
+            markup = build_reply_markup(buttons, message.get("button_type") or self.button_type)
+            if "inline_keyboard" not in markup:
+                return None  # a reply keyboard cannot carry the rating buttons
+        chat_id = valid_chat_id(recipient_id)
+        if chat_id is None or CHATS.is_blocked(chat_id):
+            return None
+        try:
+            return int(await _ratings_db(self.database_url, "record_answer", chat_id,
+                                         response_name))
+        except Exception as error:  # the answer matters more than its rating
+            logger.error("Telegram: Antwort für die Bewertung nicht gespeichert (%s)",
+                         type(error).__name__)
+            return None
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for part in split_message(text):
-            await self.deliver("sendMessage", {"chat_id": recipient_id, "text": part})
+        parts = split_message(text)
+        answer_id = kwargs.get(RATING_ANSWER)
+        for number, part in enumerate(parts, 1):
+            payload: dict[str, Any] = {"chat_id": recipient_id, "text": part}
+            if number == len(parts) and isinstance(answer_id, int):
+                payload["reply_markup"] = ratings.with_rating_row(None, answer_id)
+            await self.deliver("sendMessage", payload)
+
+    async def send_for_id(self, chat_id: str, text: str,
+                          reply_markup: dict[str, Any]) -> int | None:
+        """Send one message now and return its Telegram message_id (None: not delivered)."""
+        if CHATS.is_blocked(chat_id):
+            return None
+        payload = {"chat_id": chat_id, "text": text, "reply_markup": reply_markup}
+        try:
+            result = await self.call("sendMessage", payload)
+        except TelegramApiError as error:
+            self._failed(chat_id, "sendMessage", payload, error, defer=False)
+            return None
+        found = result.get("message_id") if isinstance(result, dict) else None
+        return ratings.valid_message_id(found)
 
     async def send_text_with_buttons(
         self,
@@ -354,6 +417,9 @@ class TelegramOutput(OutputChannel):
         for part in parts[:-1]:
             await self.deliver("sendMessage", {"chat_id": recipient_id, "text": part})
         markup = build_reply_markup(buttons, button_type or self.button_type)
+        answer_id = kwargs.get(RATING_ANSWER)
+        if isinstance(answer_id, int) and "inline_keyboard" in markup:
+            markup = ratings.with_rating_row(markup, answer_id)
         await self.deliver(
             "sendMessage", {"chat_id": recipient_id, "text": parts[-1], "reply_markup": markup}
         )
@@ -400,6 +466,19 @@ def _api_error(method: str, status: int, body: Any) -> TelegramApiError:
                             max(0.0, float(retry_after)) if retry_after is not None else None)
 
 
+async def _ratings_db(url: str, method: str, *args: Any) -> Any:
+    """Call a method of the ratings store (channels.telegram_ratings) in a thread; the store is
+    opened (and its tables migrated) there too, so the event loop never blocks on it."""
+
+    def run() -> Any:
+        from quartierslotse.settings import get_settings
+
+        store = ratings.get_store(url or get_settings().database_url)
+        return getattr(store, method)(*args)
+
+    return await asyncio.to_thread(run)
+
+
 def _is_advisor(message: dict[str, Any]) -> bool:
     """Advisor messages are bot events that carry an advisor marker in their metadata."""
     return (
@@ -431,6 +510,7 @@ class TelegramInput(GuardedChannel, InputChannel):
             api_url=credentials.get("api_url") or settings.telegram_api_url,
             secret_token=credentials.get("secret_token") or settings.telegram_secret_token,
             button_type=credentials.get("button_type") or "inline",
+            database_url=credentials.get("database_url") or settings.database_url,
         )
 
     def __init__(
@@ -440,16 +520,19 @@ class TelegramInput(GuardedChannel, InputChannel):
         api_url: str = "https://api.telegram.org",
         secret_token: str = "",
         button_type: str = "inline",
+        database_url: str = "",
     ) -> None:
         self.access_token = access_token
         self.webhook_url = webhook_url
         self.api_url = api_url
         self.secret_token = secret_token
         self.button_type = button_type if button_type in ("inline", "reply") else "inline"
+        self.database_url = database_url  # "" : QL_DATABASE_URL when the ratings need it
         self._seen_updates: OrderedDict[int, None] = OrderedDict()
 
     def get_output_channel(self) -> TelegramOutput:
-        return TelegramOutput(self.access_token, self.api_url, self.button_type)
+        return TelegramOutput(self.access_token, self.api_url, self.button_type,
+                              database_url=self.database_url)
 
     def _already_seen(self, update_id: Any) -> bool:
         """Telegram re-sends an update when the answer was late; handle each one once."""
@@ -547,6 +630,9 @@ class TelegramInput(GuardedChannel, InputChannel):
         message = update.get("message")
         text, offered = "", None
         if isinstance(callback, dict):
+            if ratings.is_rating_callback(callback.get("data")):
+                await self._rating_callback(out, callback, update)  # never Rasa's
+                return
             await self._answer_callback(out, callback)
             data = callback.get("data")
             if not isinstance(data, str) or not data:
@@ -568,6 +654,9 @@ class TelegramInput(GuardedChannel, InputChannel):
             if not text:
                 await out.send_text_message(chat_id, ONLY_TEXT_NOTICE)
                 return
+            if offered is None and await self._feedback_reply(out, chat_id, message, text,
+                                                              tracker_store):
+                return
         text = await self._admit(out, chat_id, text, tracker_store, offered)
         if not text:
             return
@@ -577,13 +666,104 @@ class TelegramInput(GuardedChannel, InputChannel):
             UserMessage(text, out, chat_id, input_channel=self.name(), metadata=metadata)
         )
 
-    async def _answer_callback(self, out: TelegramOutput, callback: dict[str, Any]) -> None:
+    async def _answer_callback(self, out: TelegramOutput, callback: dict[str, Any],
+                               text: str = "") -> None:
         if not callback.get("id"):
             return
+        payload = {"callback_query_id": str(callback["id"])}
+        if text:
+            payload["text"] = text[:200]  # Telegram shows at most 200 characters
         try:
-            await out.call("answerCallbackQuery", {"callback_query_id": str(callback["id"])})
+            await out.call("answerCallbackQuery", payload)
         except TelegramApiError as error:
             logger.info("Telegram: answerCallbackQuery failed: %s", error)
+
+    async def _rating_callback(self, out: TelegramOutput, callback: dict[str, Any],
+                               update: Any) -> None:
+        """👍 / 👎 under an answer: stored only for a well-formed callback about an answer
+        this chat really received; anything else gets a short notice and stores nothing."""
+        message = callback.get("message")
+        parsed = ratings.parse_callback(callback.get("data"))
+        chat_id = await self._private_chat(out, message, update)
+        if chat_id is None or parsed is None or not isinstance(message, dict):
+            logger.warning("Telegram: rating callback refused (malformed): %r",
+                           _short(callback.get("data"), 80))
+            await self._answer_callback(out, callback, ratings.NOT_RATEABLE)
+            return
+        CHATS.heard_from(chat_id)
+        limited = await self.guard.check_rate(chat_id)
+        if not limited.allowed:
+            logger.warning("Telegram: rating from chat %s refused (%s)", chat_id, limited.status)
+            await self._answer_callback(out, callback, limited.message)
+            return
+        answer_id, value = parsed
+        try:
+            stored = await _ratings_db(self.database_url, "rate", chat_id, answer_id, value)
+        except Exception as error:  # never crash; only the type (parameters name the chat)
+            logger.error("Telegram: Bewertung nicht gespeichert (%s)", type(error).__name__)
+            await self._answer_callback(out, callback, ratings.RATING_FAILED)
+            return
+        if not stored:
+            logger.warning("Telegram: rating of answer %s refused for chat %s (unknown, "
+                           "another chat's or not rateable)", answer_id, chat_id)
+            await self._answer_callback(out, callback, ratings.NOT_RATEABLE)
+            return
+        await self._answer_callback(out, callback, ratings.THANKS)
+        message_id = ratings.valid_message_id(message.get("message_id"))
+        if message_id is not None:
+            try:
+                await out.call("editMessageReplyMarkup", {
+                    "chat_id": chat_id, "message_id": message_id,
+                    "reply_markup": ratings.without_rating_row(message.get("reply_markup"))})
+            except TelegramApiError as error:
+                logger.info("Telegram: rating buttons not removed: %s", error)
+        if value != "nicht_hilfreich":
+            return
+        prompt_id = await out.send_for_id(chat_id, ratings.FEEDBACK_PROMPT,
+                                          ratings.feedback_prompt_markup())
+        if prompt_id is None:
+            return
+        try:
+            await _ratings_db(self.database_url, "set_feedback_prompt", chat_id, answer_id,
+                              prompt_id)
+        except Exception as error:
+            logger.error("Telegram: Rückfrage zur Bewertung nicht gespeichert (%s)",
+                         type(error).__name__)
+
+    async def _feedback_reply(self, out: TelegramOutput, chat_id: str, message: dict[str, Any],
+                              text: str, tracker_store: Any) -> bool:
+        """True when `message` answers this chat's "Was hat Ihnen gefehlt?" question: its text
+        (through the input guard's limits) becomes the rating's text, and Rasa never sees it.
+        Commands and replies to other messages go on to Rasa, and so does everything when the
+        question cannot be looked up."""
+        reply_to = message.get("reply_to_message")
+        prompt_id = ratings.valid_message_id(
+            reply_to.get("message_id") if isinstance(reply_to, dict) else None)
+        if prompt_id is None or text.startswith("/"):
+            return False
+        try:
+            answer_id = await _ratings_db(self.database_url, "prompted_answer", chat_id,
+                                          prompt_id)
+        except Exception as error:
+            logger.error("Telegram: Rückfrage zur Bewertung nicht lesbar (%s)",
+                         type(error).__name__)
+            return False
+        if answer_id is None:
+            return False
+        admitted = await self._admit(out, chat_id, text, tracker_store, offered=[])
+        if not admitted:
+            return True  # refused (the guard's message was sent) or nothing left
+        try:
+            stored = await _ratings_db(self.database_url, "set_feedback", chat_id,
+                                       int(answer_id), admitted)
+        except Exception as error:
+            logger.error("Telegram: Hinweis zur Bewertung nicht gespeichert (%s)",
+                         type(error).__name__)
+            await out.send_text_message(chat_id, ratings.FEEDBACK_FAILED)
+            return True
+        await out.send_text_message(chat_id,
+                                    ratings.FEEDBACK_SAVED if stored else ratings.NOT_RATEABLE)
+        return True
 
     async def _private_chat(self, out: TelegramOutput, message: Any, update: Any) -> str | None:
         """The chat id of a private chat; a group or channel gets one polite line (once)."""
