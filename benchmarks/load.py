@@ -4,6 +4,10 @@
     .venv/bin/python benchmarks/load.py --replicas 2 --stores postgres --duration 30
     .venv/bin/python benchmarks/load.py --floor-only         # only the `rasa init` floor
 
+benchmarks/load_results.json holds the runs quoted in the notes of issue 21 (2026-12-02):
+`--replicas 1 --stores sqlite --concurrency 1 --think 0.2 --duration 60` (one user) and
+`--replicas 1 --stores sqlite postgres --concurrency 20 --duration 60` (with the floor).
+
 For every cell (replicas × store) it starts the topology from local processes
 (runtime.topology: nginx → n Rasa replicas → action server; Redis lock store;
 RabbitMQ broker; tracker store and knowledge base in PostgreSQL or SQLite), measures the
@@ -11,18 +15,25 @@ cold start (process start until every replica answers, i.e. the model is loaded)
 N concurrent conversations through the public channel (REST, or the web chat channel with
 --channel webchat) behind nginx for T seconds. Each simulated user sends the next message
 of a realistic German conversation after a think time (default 2 s; real users need far
-longer to read and type) and starts a new conversation after the last message.
+longer to read and type) and starts a new conversation after the last message. The
+conversation (CONVERSATION) covers the expensive paths: an office look-up and its opening
+hours, a Pflegegeld question with a follow-up, a handoff that ends in a callback.
 
 Reported per cell: turns, throughput (turns/s), p50/p95/p99 latency per turn, errors
 (HTTP errors, timeouts, empty answers, the ActionGuard's apology) and the peak RSS of each
-process (MiB). The framework's floor: a stock `rasa init` bot (built in a temp dir, one
-process, in-memory stores) under the same load in the same run.
+process (MiB) and the CPU milliseconds each process group used per turn (PostgreSQL, Redis and
+RabbitMQ run as system services and are not counted); then per turn type p50/p95/p99, the
+ratio of its p50 to the plain answer's p50 and of its p95 to the floor's p95 at the same
+concurrency. The framework's floor: a stock
+`rasa init` bot (built in a temp dir, one process, in-memory stores) under the same load in
+the same run. `--out FILE` also writes the figures as JSON (date, commit, arguments).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import random
@@ -43,40 +54,77 @@ from quartierslotse.settings import get_settings
 from runtime import processes, topology
 from runtime.services import Service
 
+# (turn type, message): the expensive paths too - an office look-up with its opening hours, a
+# Pflegegeld question with a follow-up, and a handoff that ends in a callback (nobody is on
+# duty in the benchmark's fresh database, so the bot offers one)
 CONVERSATION = [
-    "Guten Tag",
-    "Was ist ein Pflegegrad?",
-    "Wie beantrage ich einen Pflegegrad?",
-    "Was ist eine Vorsorgevollmacht?",
-    "Bist du ein Mensch?",
-    "Danke, das hilft mir",
-    "Tschüss",
+    ("plain", "Guten Tag"),
+    ("plain", "Was ist ein Pflegegrad?"),
+    ("pflegegeld", "Wie viel Pflegegeld bekommt man bei Pflegegrad 3?"),
+    ("follow_up", "Und bei Pflegegrad 4?"),
+    ("office", "Wo ist das Seniorenbüro in Dortmund-Hörde?"),
+    ("opening_hours", "Wann hat das Seniorenbüro geöffnet?"),
+    ("plain", "Was ist eine Vorsorgevollmacht?"),
+    ("handoff", "Ich möchte mit einem Menschen sprechen"),
+    ("callback", "Ja, bitte zurückrufen"),
+    ("callback", "Ja, einverstanden"),
+    ("callback", "0231 1234567"),
+    ("callback", "morgen vormittag"),
+    ("plain", "Danke, das hilft mir"),
+    ("plain", "Tschüss"),
 ]
-FLOOR_CONVERSATION = ["hello", "I am sad", "yes", "great", "are you a bot?", "bye"]
+FLOOR_CONVERSATION = [("floor", text) for text in
+                      ("hello", "I am sad", "yes", "great", "are you a bot?", "bye")]
+FLOOR_LABEL = "rasa init (floor)"
+ROOT = Path(__file__).resolve().parents[1]
+TURN_TYPES = ["plain", "pflegegeld", "follow_up", "office", "opening_hours", "handoff",
+              "callback", "floor"]
+Script = list[tuple[str, str]]
 
 
 # --------------------------------------------------------------------------- measuring
 
 
-def group_rss_mib(pid: int) -> float:
-    """RSS of a process and everything in its process group (nginx workers, …)."""
+def group_members(pid: int) -> list[str]:
+    """The /proc entries of a process and everything in its process group (nginx workers, …)."""
     try:
         pgid = os.getpgid(pid)
     except ProcessLookupError:
-        return 0.0
-    total = 0
+        return []
+    members = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
         try:
-            if os.getpgid(int(entry)) != pgid:
-                continue
+            if entry.isdigit() and os.getpgid(int(entry)) == pgid:
+                members.append(entry)
+        except ProcessLookupError:
+            continue
+    return members
+
+
+def group_rss_mib(pid: int) -> float:
+    """RSS of a process group in MiB."""
+    total = 0
+    for entry in group_members(pid):
+        try:
             for line in Path(f"/proc/{entry}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
-        except (ProcessLookupError, FileNotFoundError, PermissionError):
+        except (FileNotFoundError, PermissionError):
             continue
     return total / 1024
+
+
+def group_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process group has used so far."""
+    ticks = 0
+    for entry in group_members(pid):
+        try:
+            # the fields after the command name (which may hold spaces): utime is the 12th
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, PermissionError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class MemorySampler(threading.Thread):
@@ -106,40 +154,80 @@ class Result:
     concurrency: int
     duration: float
     latencies: list[float] = field(default_factory=list)
+    by_type: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     error_kinds: dict[str, int] = field(default_factory=dict)
     memory: dict[str, float] = field(default_factory=dict)
+    cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
     cold_start: float = 0.0
 
-    def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] * 1000
+    def percentile(self, q: float, turn_type: str = "") -> float:
+        """Milliseconds; of every turn, or of the turns of one type."""
+        return percentile(self.by_type.get(turn_type, []) if turn_type else self.latencies, q)
+
+    def type_rows(self, floor_p95: float | None) -> list[str]:
+        """One row per turn type: p50/p95/p99, the ratio to the plain turn's p50 and of its
+        p95 to the floor's p95 (the stock bot in the same run)."""
+        plain = self.percentile(50, "plain")
+        rows = []
+        for turn_type in (t for t in TURN_TYPES if t in self.by_type):
+            p50, p95 = self.percentile(50, turn_type), self.percentile(95, turn_type)
+            to_floor = f"{p95 / floor_p95:.2f}" if floor_p95 else "–"
+            rows.append(f"| {self.label} | {self.replicas} | {self.store} | {self.concurrency} | "
+                        f"{turn_type} | {len(self.by_type[turn_type])} | {p50:.0f} | {p95:.0f} | "
+                        f"{self.percentile(99, turn_type):.0f} | "
+                        f"{f'{p50 / plain:.2f}' if plain == plain else '–'} | "
+                        f"{to_floor} |")
+        return rows
+
+    def as_dict(self) -> dict[str, object]:
+        return {"label": self.label, "replicas": self.replicas, "store": self.store,
+                "concurrency": self.concurrency, "duration_s": self.duration,
+                "turns": len(self.latencies),
+                "turns_per_s": round(len(self.latencies) / self.duration, 2),
+                "p50_ms": round(self.percentile(50)), "p95_ms": round(self.percentile(95)),
+                "p99_ms": round(self.percentile(99)), "errors": self.error_kinds,
+                "cold_start_s": round(self.cold_start, 1), "peak_rss_mib": self.memory,
+                "cpu_ms_per_turn": {k: round(v, 1) for k, v in self.cpu_ms_per_turn.items()},
+                "turn_types": {t: {"n": len(v), "p50_ms": round(self.percentile(50, t)),
+                                   "p95_ms": round(self.percentile(95, t)),
+                                   "p99_ms": round(self.percentile(99, t))}
+                               for t, v in self.by_type.items()}}
 
     def row(self) -> str:
         turns = len(self.latencies)
         memory = ", ".join(f"{k} {v:.0f}" for k, v in self.memory.items())
+        cpu = ", ".join(f"{k} {v:.0f}" for k, v in self.cpu_ms_per_turn.items())
         return (f"| {self.label} | {self.replicas} | {self.store} | {self.concurrency} | {turns} | "
                 f"{turns / self.duration:.1f} | {self.percentile(50):.0f} | "
                 f"{self.percentile(95):.0f} | {self.percentile(99):.0f} | {self.errors} | "
-                f"{self.cold_start:.1f} | {memory} |")
+                f"{self.cold_start:.1f} | {memory} | {cpu} |")
 
 
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile of seconds, in milliseconds (nan for no samples)."""
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] * 1000
+
+
+TYPE_HEADER = ("| system | replicas | store | conc. | turn type | n | p50 ms | p95 ms | p99 ms | "
+               "p50 / plain p50 | p95 / floor p95 |\n|---|---|---|---|---|---|---|---|---|---|---|")
 HEADER = ("| system | replicas | store | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | "
-          "errors | cold start s | peak RSS MiB per process |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "errors | cold start s | peak RSS MiB per process | CPU ms per turn per process |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 # --------------------------------------------------------------------------- load
 
 
-async def _user(session: aiohttp.ClientSession, url: str, channel: str, script: list[str],
+async def _user(session: aiohttp.ClientSession, url: str, channel: str, script: Script,
                 deadline: float, think: float, result: Result) -> None:
     await asyncio.sleep(random.uniform(0, think or 0.1))  # spread the first messages
     while time.monotonic() < deadline:
         sender = f"bench{uuid.uuid4().hex[:16]}"
-        for text in script:
+        for turn_type, text in script:
             if time.monotonic() >= deadline:
                 return
             started = time.monotonic()
@@ -165,10 +253,11 @@ async def _user(session: aiohttp.ClientSession, url: str, channel: str, script: 
                 result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
             else:
                 result.latencies.append(elapsed)
+                result.by_type.setdefault(turn_type, []).append(elapsed)
             await asyncio.sleep(max(0.0, think * random.uniform(0.5, 1.5)))
 
 
-async def _load(url: str, channel: str, script: list[str], concurrency: int, duration: float,
+async def _load(url: str, channel: str, script: Script, concurrency: int, duration: float,
                 think: float, result: Result) -> None:
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
@@ -179,15 +268,19 @@ async def _load(url: str, channel: str, script: list[str], concurrency: int, dur
             for _ in range(concurrency)])
 
 
-def run_load(base_url: str, channel: str, script: list[str], concurrency: int, duration: float,
+def run_load(base_url: str, channel: str, script: Script, concurrency: int, duration: float,
              think: float, pids: dict[str, int], result: Result) -> Result:
     path = "/webhooks/webchat/webhook" if channel == "webchat" else "/webhooks/rest/webhook"
     sampler = MemorySampler(pids)
+    cpu_before = {name: group_cpu_seconds(pid) for name, pid in pids.items()}
     sampler.start()
     try:
         asyncio.run(_load(base_url + path, channel, script, concurrency, duration, think, result))
     finally:
         result.memory = sampler.stop()
+    turns = max(len(result.latencies), 1)
+    result.cpu_ms_per_turn = {name: (group_cpu_seconds(pid) - cpu_before[name]) * 1000 / turns
+                              for name, pid in pids.items()}
     return result
 
 
@@ -256,7 +349,7 @@ def floor_cells(concurrencies: list[int], args: argparse.Namespace,
         for concurrency in concurrencies:
             run_load(service.public_url, "rest", FLOOR_CONVERSATION, 2, 5, 0.2, pids,
                      Result("warm-up", 1, "memory", 2, 5))
-            result = Result("rasa init (floor)", 1, "in-memory", concurrency, args.duration,
+            result = Result(FLOOR_LABEL, 1, "in-memory", concurrency, args.duration,
                             cold_start=cold)
             run_load(service.public_url, "rest", FLOOR_CONVERSATION, concurrency, args.duration,
                      args.think, pids, result)
@@ -290,6 +383,7 @@ def main() -> None:
     parser.add_argument("--no-broker", action="store_true")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--floor-only", action="store_true")
+    parser.add_argument("--out", default="", help="also write the figures as JSON to this file")
     args = parser.parse_args()
     results: list[Result] = []
     print(f"Load benchmark, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
@@ -307,6 +401,27 @@ def main() -> None:
     print(HEADER)
     for result in results:
         print(result.row())
+    floor = {r.concurrency: r.percentile(95) for r in results if r.label == FLOOR_LABEL}
+    print("\nPer turn type")
+    print(TYPE_HEADER)
+    for result in results:
+        for row in result.type_rows(floor.get(result.concurrency)):
+            print(row)
+    if args.out:
+        write_results(Path(args.out), args, results)
+
+
+def write_results(path: Path, args: argparse.Namespace, results: list[Result]) -> None:
+    """The figures with what produced them: date, commit, machine, arguments."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    path.write_text(json.dumps({
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit, "cores": os.cpu_count(),
+        "arguments": {k: v for k, v in vars(args).items() if k != "out"},
+        "conversation": CONVERSATION, "results": [r.as_dict() for r in results],
+    }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"written: {path}")
 
 
 if __name__ == "__main__":
