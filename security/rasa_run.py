@@ -10,6 +10,9 @@ readable by the same user and root (/proc/<pid>/environ).
 It also caps the size of a request body (`QL_MAX_REQUEST_BYTES`, Sanic's REQUEST_MAX_SIZE,
 which Rasa's Sanic app reads from `SANIC_REQUEST_MAX_SIZE`): Sanic's default of 100 MB would
 let one client make the server read and parse a huge body before any channel guard runs.
+
+And it makes Rasa check action server responses with a validator compiled once
+(security.action_responses) instead of re-checking the schema on every call.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(get_settings().max_request_bytes)
     from rasa.__main__ import main as rasa_main
 
+    from security import action_responses
+
+    action_responses.install()
     rasa_main()
 
 

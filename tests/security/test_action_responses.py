@@ -1,0 +1,83 @@
+"""Action server responses are validated as Rasa validates them, with the schema checked once."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError, validators
+from rasa.core.actions.action import RemoteAction
+
+from security import action_responses
+
+RASA_OWN = RemoteAction._validate_action_result
+
+RESPONSES: list[Any] = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "municipality", "value": "Dortmund"}],
+     "responses": [{"text": "Das Seniorenbüro Hörde …"}]},
+    {"events": [{"event": "active_loop", "name": None}]},
+    {},
+    {"events": "kein Array"},
+    {"responses": ["kein Objekt"]},
+    {"events": [{"event": "slot"}]},
+    {"events": [{"event": "gibt_es_nicht"}]},
+    {"events": [{"name": "ohne Art"}]},
+    "keine Antwort",
+]
+
+
+def verdict(validate: Any, response: Any) -> str:
+    try:
+        return "gültig" if validate(RemoteAction("action_x", None), response) else "falsch"
+    except ValidationError as error:
+        return error.message
+
+
+@pytest.mark.parametrize("response", RESPONSES)
+def test_a_response_gets_the_verdict_rasa_would_give(response: Any) -> None:
+    assert verdict(action_responses.validate_action_result, response) == verdict(RASA_OWN,
+                                                                                  response)
+
+
+def test_invalid_responses_are_still_refused_with_rasas_hint() -> None:
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action_responses.validate_action_result(RemoteAction("action_x", None),
+                                                {"events": "kein Array"})
+
+
+def test_the_schema_is_checked_once_not_on_every_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    checks = []
+    original = validator_class.check_schema
+    monkeypatch.setattr(validator_class, "check_schema",
+                        classmethod(lambda cls, s: checks.append(1) or original(s)))
+    action_responses.response_validator.cache_clear()
+    try:
+        for _ in range(50):
+            action_responses.validate_action_result(RemoteAction("action_x", None),
+                                                    RESPONSES[1])
+    finally:
+        action_responses.response_validator.cache_clear()
+    assert len(checks) == 1
+
+
+def test_the_rasa_process_validates_with_the_compiled_validator(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from quartierslotse.settings import get_settings
+    from security import rasa_run
+
+    seen = []
+    monkeypatch.setenv("QL_RASA_TOKEN", "t0k")
+    monkeypatch.setattr(sys, "argv", ["rasa_run", "run"])
+    monkeypatch.setattr("rasa.__main__.main",
+                        lambda: seen.append(RemoteAction._validate_action_result))
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RASA_OWN)
+    get_settings.cache_clear()
+    try:
+        rasa_run.main()
+    finally:
+        get_settings.cache_clear()
+    assert seen == [action_responses.validate_action_result]
