@@ -105,7 +105,7 @@ def snapshot(messages: Any) -> dict[str, Any]:
         "intent": intent.get("name"),
         "confidence": round(float(intent.get("confidence") or 0.0), 4),
         "ranking": [entry.get("name") for entry in message.get("intent_ranking") or []][:5],
-        "entities": sorted((e.get("entity"), str(e.get("value")), e.get("extractor"))
+        "entities": sorted([str(e.get("entity")), str(e.get("value")), str(e.get("extractor"))]
                            for e in message.get("entities") or []),
     }
 
@@ -279,9 +279,9 @@ def compare_outputs(previous: dict[str, Any], current: dict[str, Any]) -> str:
         return "previous results are from another model: outputs not compared"
     if previous.get("inputs", {}).get("messages_sha256") != sha256(MESSAGES.read_bytes()):
         return "previous results are from other messages: outputs not compared"
+    written = json.loads(json.dumps(current["component_outputs"]))  # as the file holds them
     changed = [index for index, (old, new) in enumerate(
-        zip(before.get("component_outputs", []), current["component_outputs"], strict=False))
-        if old != new]
+        zip(before.get("component_outputs", []), written, strict=False)) if old != new]
     if changed:
         return f"our components' outputs CHANGED for messages {changed}"
     return (f"our components' outputs identical to the previous results "
