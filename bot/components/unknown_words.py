@@ -50,17 +50,32 @@ def collapse_repeats(word: str) -> str:
 
 
 class Vocabulary:
-    """Known words, indexed by length for the one-typo look-up."""
+    """Known words, with look-up tables built once per process (at model load).
+
+    A word is known when it is in the vocabulary (or is a number, or the same with drawn-out
+    letters collapsed); a word of MIN_FUZZY_LENGTH letters or more also when it is one edit
+    (`within_one_edit`) away from a known word, when it starts with a known word of at least
+    MIN_PREFIX_PART letters, contains a known word of at least MIN_COMPOUND_PART letters or is
+    the start of a longer one. The tables answer each of these with a few set look-ups instead
+    of a scan over the vocabulary per word: an unknown word used to cost ~1.7 ms (a 1000-char
+    message in another language ~170 ms), see benchmarks/turn_cost.py.
+    """
 
     def __init__(self, known: set[str]) -> None:
         self.known = known
-        self.by_length: dict[int, list[str]] = defaultdict(list)
-        for word in known:
-            self.by_length[len(word)].append(word)
         # German compounds: "Seniorensport" and "Pflegebox" are understood when
         # "senioren" or "pflege" are known, as DIET's character n-grams see them too.
-        self.compound_parts = [w for w in known if len(w) >= MIN_COMPOUND_PART and w.isalpha()]
+        self.compound_parts = {w for w in known if len(w) >= MIN_COMPOUND_PART and w.isalpha()}
+        self._part_lengths = sorted({len(w) for w in self.compound_parts})
+        self._part_prefixes = {part[:n] for part in self.compound_parts
+                               for n in range(1, len(part))}
         self.collapsed = {collapse_repeats(w) for w in known}
+        # every known word under each of its one-letter deletions: two words one edit apart
+        # share a deletion or one is a deletion of the other (checked by within_one_edit)
+        self._by_deletion: dict[str, list[str]] = defaultdict(list)
+        for word in known:
+            for deleted in _deletions(word):
+                self._by_deletion[deleted].append(word)
 
     def knows(self, word: str) -> bool:
         word = word.strip("!")
@@ -68,21 +83,30 @@ class Vocabulary:
             return True
         if len(word) < MIN_FUZZY_LENGTH:
             return False
-        return any(
-            within_one_edit(word, candidate)
-            for length in (len(word) - 1, len(word), len(word) + 1)
-            for candidate in self.by_length.get(length, ())
-        ) or self._has_known_part(word)
+        return self._one_edit_from_known(word) or self._has_known_part(word)
+
+    def _one_edit_from_known(self, word: str) -> bool:
+        candidates = set(self._by_deletion.get(word, ()))  # one letter longer
+        for deleted in _deletions(word):
+            if deleted in self.known:
+                return True  # one letter shorter
+            candidates.update(self._by_deletion.get(deleted, ()))  # same length
+        return any(within_one_edit(word, candidate) for candidate in candidates)
 
     def _has_known_part(self, word: str) -> bool:
         if any(word[:n] in self.known for n in range(MIN_PREFIX_PART, len(word))):
             return True
-        for part in self.compound_parts:
-            if len(part) < len(word) and part in word:
+        for length in self._part_lengths:
+            if length >= len(word):
+                break
+            if any(word[i:i + length] in self.compound_parts
+                   for i in range(len(word) - length + 1)):
                 return True  # "pflegebox" when "pflege" is known
-            if len(part) > len(word) and part.startswith(word):
-                return True  # "begegnung" when "begegnungsstaette" is known
-        return False
+        return word in self._part_prefixes  # "begegnung" when "begegnungsstaette" is known
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def training_vocabulary(training_data: TrainingData) -> set[str]:
