@@ -17,7 +17,8 @@ phone, dates before phone), so the patterns are applied in the order of `RULES`.
 
 Every rule costs time linear in the text length (bounded quantifiers, e-mail addresses found
 from their "@", digit runs judged once as a whole), so hostile input cannot stall a caller;
-tests/insight/test_redaction.py measures it on 200,000-character inputs.
+benchmarks/redaction_cost.py measures it on hostile inputs up to 200,000 characters
+(tests/insight/test_redaction.py keeps the behaviour tests).
 
 The module has no dependencies besides `re`, so logs, exports and the security work can
 reuse it. `redact_value` walks nested dicts/lists (e.g. Rasa event metadata).
