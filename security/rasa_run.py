@@ -11,8 +11,9 @@ It also caps the size of a request body (`QL_MAX_REQUEST_BYTES`, Sanic's REQUEST
 which Rasa's Sanic app reads from `SANIC_REQUEST_MAX_SIZE`): Sanic's default of 100 MB would
 let one client make the server read and parse a huge body before any channel guard runs.
 
-And it makes Rasa check action server responses with a validator compiled once
-(security.action_responses) instead of re-checking the schema on every call.
+And it spares Rasa two costs it pays on every turn: action server responses are checked with
+a validator compiled once (security.action_responses), and event types are looked up in a
+table (security.event_types).
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(get_settings().max_request_bytes)
     from rasa.__main__ import main as rasa_main
 
-    from security import action_responses
+    from security import action_responses, event_types
 
     action_responses.install()
+    event_types.install()
     rasa_main()
 
 

@@ -50,10 +50,14 @@ def test_invalid_responses_are_still_refused_with_rasas_hint() -> None:
 def test_the_schema_is_checked_once_not_on_every_response(monkeypatch: pytest.MonkeyPatch) -> None:
     schema = RemoteAction.action_response_format_spec()
     validator_class = validators.validator_for(schema)
-    checks = []
+    checks: list[dict[str, Any]] = []
     original = validator_class.check_schema
-    monkeypatch.setattr(validator_class, "check_schema",
-                        classmethod(lambda cls, s: checks.append(1) or original(s)))
+
+    def counted(cls: Any, checked: dict[str, Any]) -> None:
+        checks.append(checked)
+        original(checked)
+
+    monkeypatch.setattr(validator_class, "check_schema", classmethod(counted))
     action_responses.response_validator.cache_clear()
     try:
         for _ in range(50):
