@@ -118,14 +118,6 @@ async def _start_stack(secret: str = "") -> tuple[Stack, Any]:
     return Stack(api, agent, channel, app, f"http://127.0.0.1:{port}"), server
 
 
-@pytest.fixture(autouse=True)
-def fresh_chats(monkeypatch: pytest.MonkeyPatch) -> ChatRegistry:
-    """No blocked or throttled chats left over from another test."""
-    chats = ChatRegistry()
-    monkeypatch.setattr(telegram, "CHATS", chats)
-    return chats
-
-
 @pytest.fixture
 async def stack():
     stack, server = await _start_stack()

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
-from channels import telegram, telegram_ratings
+from channels import telegram_ratings
 from channels.ratings import MAX_RATING_TEXT, Rating, TelegramAnswer
-from channels.telegram import ChatRegistry, TelegramInput, TelegramOutput
+from channels.telegram import TelegramInput, TelegramOutput
 from channels.telegram_ratings import (
     FEEDBACK_PROMPT,
     FEEDBACK_SAVED,
@@ -73,13 +73,6 @@ class RatingAgent:
         self.received.append(message)
         reply = ANSWERS.get(message.text, ANSWERS[QUESTION])
         await message.output_channel.send_response(message.sender_id, dict(reply))
-
-
-@pytest.fixture(autouse=True)
-def fresh_chats(monkeypatch: pytest.MonkeyPatch) -> ChatRegistry:
-    chats = ChatRegistry()
-    monkeypatch.setattr(telegram, "CHATS", chats)
-    return chats
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ per event."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import pytest
 import rasa.shared.utils.common
-from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 
 from security import event_types
@@ -82,22 +80,3 @@ def test_an_event_class_imported_later_is_found(monkeypatch: pytest.MonkeyPatch)
 
     assert event_types.resolve_by_type("ql_later_event") is LaterEvent
 
-
-def test_the_rasa_process_resolves_from_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    from quartierslotse.settings import get_settings
-    from security import rasa_run
-
-    seen = []
-    monkeypatch.setenv("QL_RASA_TOKEN", "t0k")
-    monkeypatch.setattr(sys, "argv", ["rasa_run", "run"])
-    monkeypatch.setattr("rasa.__main__.main",
-                        lambda: seen.append(Event.__dict__["resolve_by_type"].__func__))
-    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(RASA_OWN))
-    monkeypatch.setattr(RemoteAction, "_validate_action_result",
-                        RemoteAction._validate_action_result)
-    get_settings.cache_clear()
-    try:
-        rasa_run.main()
-    finally:
-        get_settings.cache_clear()
-    assert seen == [event_types.resolve_by_type]
