@@ -8,7 +8,8 @@
 `ResilientSQLTrackerStore`
     Rasa's SQLTrackerStore with `pool_pre_ping` and a short retry on lost connections, so a
     PostgreSQL restart costs at most a few seconds of delay instead of failed turns with
-    stale pooled connections.
+    stale pooled connections; it streams a turn's new events to the broker without reading
+    the whole conversation back.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -76,8 +77,22 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
     async def stream_events(self, tracker: Any) -> None:
         """Done once in `save`, before the retried database write (no duplicates)."""
 
+    async def _publish_new_events(self, tracker: Any) -> None:
+        """Publish the events of `tracker` that are not stored yet.
+
+        Rasa's `TrackerStore.stream_events` retrieves and replays the whole conversation only
+        to learn how many of its events are stored: a second full read on every turn. The
+        COUNT that `save` itself uses (`_additional_events`, the current session as `retrieve`
+        reads it) gives the same offset.
+        """
+        if self.event_broker is None:
+            return
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
     async def save(self, tracker: Any) -> None:
-        await self._with_retry(lambda: TrackerStore.stream_events(self, tracker))
+        await self._with_retry(lambda: self._publish_new_events(tracker))
         parent = super().save
         await self._with_retry(lambda: parent(tracker))
 
