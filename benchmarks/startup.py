@@ -1,9 +1,11 @@
-"""Foundation figures: training time, Rasa server cold start (model load) and memory.
+"""Foundation figures: training time, start-up of every service of `make run`, memory.
 
 Run: .venv/bin/python benchmarks/startup.py [--retrain]
-Prints one line per figure; nothing here runs in CI.
+Starts the services of `make run` the way it does (all at once, on free ports, embedded
+databases in a temporary directory) and prints, from the moment they are started, when each
+answers its health check (Rasa only once its model is loaded), when the first chat turn was
+answered, and each process's memory. Nothing here runs in CI.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -17,7 +19,7 @@ from pathlib import Path
 from quartierslotse.settings import Settings, get_settings
 from runtime import processes, training
 from runtime.devserver import prepare_runtime
-from runtime.services import action_server, rasa_server
+from runtime.services import default_services
 
 
 def _free_port() -> int:
@@ -33,17 +35,13 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
-def _wait_model_loaded(url: str, token: str, timeout: float = 300) -> None:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        try:
-            with urllib.request.urlopen(f"{url}/status?token={token}", timeout=2) as response:
-                if json.loads(response.read()).get("model_id"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError("Rasa server did not load the model")
+def _first_answer(rasa_url: str) -> str:
+    """The bot's answer to a greeting through the REST channel, as the widget sends it."""
+    body = json.dumps({"sender": "startup-bench", "message": "Hallo"}).encode()
+    request = urllib.request.Request(f"{rasa_url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return " ".join(message.get("text", "") for message in json.loads(response.read()))
 
 
 def main() -> None:
@@ -54,25 +52,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as var_dir:
         settings = Settings(
             var_dir=Path(var_dir), spacy_model_path=base.spacy_model_path, model_dir=base.model_dir,
-            rasa_port=_free_port(), action_port=_free_port(), rasa_token="bench",
+            rasa_port=_free_port(), action_port=_free_port(), console_port=_free_port(),
+            web_port=_free_port(), rasa_token="bench",
         )
         started = time.monotonic()
         model = training.ensure_trained(settings, force=args.retrain)
         print(f"training (forced={args.retrain}): {time.monotonic() - started:.1f} s")
-        files = prepare_runtime(settings)
-        actions = processes.start(action_server(settings), settings, settings.var_dir)
-        processes.wait_healthy(actions)
-        rasa_service = rasa_server(settings, model, files.endpoints, files.credentials)
-        rasa = processes.start(rasa_service, settings, settings.var_dir)
         started = time.monotonic()
+        services = default_services(settings, model, prepare_runtime(settings))
+        print(f"databases and Rasa files prepared: {time.monotonic() - started:.1f} s")
+        running = [processes.start(service, settings, settings.var_dir / "logs")
+                   for service in services]
         try:
-            _wait_model_loaded(settings.rasa_url, settings.rasa_token)
-            print(f"rasa server cold start until model loaded: {time.monotonic() - started:.1f} s")
-            print(f"rasa server RSS: {_rss_mib(rasa.process.pid):.0f} MiB")
-            print(f"action server RSS: {_rss_mib(actions.process.pid):.0f} MiB")
+            for item in running:
+                processes.wait_healthy(item, timeout=600)
+                print(f"{item.service.name} up after {time.monotonic() - started:.1f} s")
+            print(f"all services of `make run` up after {time.monotonic() - started:.1f} s")
+            answer = _first_answer(settings.rasa_url)
+            print(f"first chat turn answered after {time.monotonic() - started:.1f} s "
+                  f"({answer[:40]!r}...)")
+            for item in running:
+                print(f"{item.service.name} RSS: {_rss_mib(item.process.pid):.0f} MiB")
         finally:
-            processes.stop_all([actions, rasa])
-
+            processes.stop_all(running)
 
 if __name__ == "__main__":
     main()

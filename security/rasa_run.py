@@ -13,7 +13,8 @@ let one client make the server read and parse a huge body before any channel gua
 
 And it spares Rasa two costs it pays on every turn: action server responses are checked with
 a validator compiled once (security.action_responses), and event types are looked up in a
-table (security.event_types).
+table (security.event_types); and one at start-up: its TensorFlow models are loaded without a
+training step (security.model_loading).
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(get_settings().max_request_bytes)
     from rasa.__main__ import main as rasa_main
 
-    from security import action_responses, event_types
+    from security import action_responses, event_types, model_loading
 
     action_responses.install()
     event_types.install()
+    model_loading.install()
     rasa_main()
 
 

@@ -68,24 +68,29 @@ def test_the_schema_is_checked_once_not_on_every_response(monkeypatch: pytest.Mo
     assert len(checks) == 1
 
 
-def test_the_rasa_process_starts_with_both_speed_ups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """security.rasa_run installs the compiled response validator and the event-type table
-    before Rasa starts (tests/security/test_event_types.py tests the table itself)."""
+def test_the_rasa_process_starts_with_its_speed_ups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """security.rasa_run installs the compiled response validator, the event-type table and
+    the serving model loader before Rasa starts (tests/security/test_event_types.py and
+    test_model_loading.py test the last two themselves)."""
     from rasa.shared.core.events import Event
+    from rasa.utils.tensorflow.models import RasaModel
 
     from quartierslotse.settings import get_settings
-    from security import event_types, rasa_run
+    from security import event_types, model_loading, rasa_run
 
     seen = []
     monkeypatch.setenv("QL_RASA_TOKEN", "t0k")
     monkeypatch.setattr(sys, "argv", ["rasa_run", "run"])
     monkeypatch.setattr("rasa.__main__.main", lambda: seen.append(
-        (RemoteAction._validate_action_result, Event.__dict__["resolve_by_type"].__func__)))
+        (RemoteAction._validate_action_result, Event.__dict__["resolve_by_type"].__func__,
+         RasaModel.__dict__["load"].__func__)))
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RASA_OWN)
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
     get_settings.cache_clear()
     try:
         rasa_run.main()
     finally:
         get_settings.cache_clear()
-    assert seen == [(action_responses.validate_action_result, event_types.resolve_by_type)]
+    assert seen == [(action_responses.validate_action_result, event_types.resolve_by_type,
+                     model_loading.load_for_serving)]
