@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/load.py --replicas 2 --stores postgres --duration 30
     .venv/bin/python benchmarks/load.py --floor-only         # only the `rasa init` floor
 
-benchmarks/load_results.json holds the runs quoted in the notes of issue 21 (2026-12-02):
+benchmarks/load_results.json holds the runs quoted in the notes of issue 21 (2026-12-02, -03):
 `--replicas 1 --stores sqlite --concurrency 1 --think 0.2 --duration 60` (one user) and
 `--replicas 1 --stores sqlite postgres --concurrency 20 --duration 60` (with the floor).
 
