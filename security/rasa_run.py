@@ -11,9 +11,10 @@ It also caps the size of a request body (`QL_MAX_REQUEST_BYTES`, Sanic's REQUEST
 which Rasa's Sanic app reads from `SANIC_REQUEST_MAX_SIZE`): Sanic's default of 100 MB would
 let one client make the server read and parse a huge body before any channel guard runs.
 
-And it spares Rasa two costs it pays on every turn: action server responses are checked with
-a validator compiled once (security.action_responses), and event types are looked up in a
-table (security.event_types); and one at start-up: its TensorFlow models are loaded without a
+And it spares Rasa costs it pays on every turn: action server responses are checked with
+a validator compiled once (security.action_responses), event types are looked up in a table
+(security.event_types), endpoint requests share one kept-alive session and encode JSON with
+ujson (security.endpoint_requests); and one at start-up: its TensorFlow models are loaded without a
 training step (security.model_loading).
 """
 
@@ -46,10 +47,11 @@ def main() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(get_settings().max_request_bytes)
     from rasa.__main__ import main as rasa_main
 
-    from security import action_responses, event_types, model_loading
+    from security import action_responses, endpoint_requests, event_types, model_loading
 
     action_responses.install()
     event_types.install()
+    endpoint_requests.install()
     model_loading.install()
     rasa_main()
 

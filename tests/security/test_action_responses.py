@@ -69,23 +69,25 @@ def test_the_schema_is_checked_once_not_on_every_response(monkeypatch: pytest.Mo
 
 
 def test_the_rasa_process_starts_with_its_speed_ups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """security.rasa_run installs the compiled response validator, the event-type table and
-    the serving model loader before Rasa starts (tests/security/test_event_types.py and
-    test_model_loading.py test the last two themselves)."""
+    """security.rasa_run installs the compiled response validator, the event-type table, the
+    shared endpoint session and the serving model loader before Rasa starts (each is tested
+    in its own file: test_event_types.py, test_endpoint_requests.py, test_model_loading.py)."""
     from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.tensorflow.models import RasaModel
 
     from quartierslotse.settings import get_settings
-    from security import event_types, model_loading, rasa_run
+    from security import endpoint_requests, event_types, model_loading, rasa_run
 
     seen = []
     monkeypatch.setenv("QL_RASA_TOKEN", "t0k")
     monkeypatch.setattr(sys, "argv", ["rasa_run", "run"])
     monkeypatch.setattr("rasa.__main__.main", lambda: seen.append(
         (RemoteAction._validate_action_result, Event.__dict__["resolve_by_type"].__func__,
-         RasaModel.__dict__["load"].__func__)))
+         EndpointConfig.request, RasaModel.__dict__["load"].__func__)))
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RASA_OWN)
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(EndpointConfig, "request", EndpointConfig.request)
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
     get_settings.cache_clear()
     try:
@@ -93,4 +95,4 @@ def test_the_rasa_process_starts_with_its_speed_ups(monkeypatch: pytest.MonkeyPa
     finally:
         get_settings.cache_clear()
     assert seen == [(action_responses.validate_action_result, event_types.resolve_by_type,
-                     model_loading.load_for_serving)]
+                     endpoint_requests.request, model_loading.load_for_serving)]
