@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/load.py                      # full matrix, 60 s per cell
     .venv/bin/python benchmarks/load.py --replicas 2 --stores postgres --duration 30
     .venv/bin/python benchmarks/load.py --floor-only         # only the `rasa init` floor
+    .venv/bin/python benchmarks/load.py --replicas 1 --stores sqlite --no-floor --profile
 
 benchmarks/load_results.json holds the runs quoted in the notes of issue 21 (2026-12-02, -03):
 `--replicas 1 --stores sqlite --concurrency 1 --think 0.2 --duration 60` (one user) and
@@ -26,7 +27,10 @@ RabbitMQ run as system services and are not counted); then per turn type p50/p95
 ratio of its p50 to the plain answer's p50 and of its p95 to the floor's p95 at the same
 concurrency. The framework's floor: a stock
 `rasa init` bot (built in a temp dir, one process, in-memory stores) under the same load in
-the same run. `--out FILE` also writes the figures as JSON (date, commit, arguments).
+the same run. `--profile` also samples every Rasa replica with py-spy during the measured cell
+and prints its CPU per component and turn (NLU, policies, action calls, tracker and lock
+store, broker, guard; benchmarks/rasa_profile.py). `--out FILE` also writes the figures as JSON
+(date, commit, arguments).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import rasa_profile
 
 from channels.action_guard import APOLOGY
 from quartierslotse.settings import get_settings
@@ -160,6 +165,7 @@ class Result:
     memory: dict[str, float] = field(default_factory=dict)
     cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
     cold_start: float = 0.0
+    rasa_components: dict[str, float] = field(default_factory=dict)  # with --profile
 
     def percentile(self, q: float, turn_type: str = "") -> float:
         """Milliseconds; of every turn, or of the turns of one type."""
@@ -192,7 +198,10 @@ class Result:
                 "turn_types": {t: {"n": len(v), "p50_ms": round(self.percentile(50, t)),
                                    "p95_ms": round(self.percentile(95, t)),
                                    "p99_ms": round(self.percentile(99, t))}
-                               for t, v in self.by_type.items()}}
+                               for t, v in self.by_type.items()},
+                **({"rasa_cpu_share_per_component": {k: round(v, 3) for k, v in
+                                                     self.rasa_components.items()}}
+                   if self.rasa_components else {})}
 
     def row(self) -> str:
         turns = len(self.latencies)
@@ -309,9 +318,17 @@ def cluster_cell(replicas: int, store: str, concurrencies: list[int], args: argp
                      Result("warm-up", replicas, store, 2, 5))
             result = Result("Quartierslotse", replicas, store, concurrency, args.duration,
                             cold_start=cold)
+            profiles = {name: workdir / f"profile-{replicas}-{store}-{concurrency}-{name}.txt"
+                        for name in pids if name.startswith("Rasa")} if args.profile else {}
+            spies = [rasa_profile.record(pids[name], args.duration, path)
+                     for name, path in profiles.items()]
             run_load(cluster.url, args.channel, CONVERSATION, concurrency, args.duration,
                      args.think, pids, result)
             print(result.row(), flush=True)
+            for spy in spies:
+                spy.wait(timeout=60)
+            if profiles:
+                _profile_rows(result, list(profiles.values()))
             if result.error_kinds:
                 print(f"    errors: {result.error_kinds}", flush=True)
             results.append(result)
@@ -322,6 +339,15 @@ def cluster_cell(replicas: int, store: str, concurrencies: list[int], args: argp
         if cluster.broker_queue:
             topology.delete_queue(cluster.broker_queue)
     return results
+
+
+def _profile_rows(result: Result, recordings: list[Path]) -> None:
+    """The replicas' CPU per component (benchmarks/rasa_profile.py), printed and kept."""
+    samples = rasa_profile.stacks(path for path in recordings if path.exists())
+    cpu = sum(ms for name, ms in result.cpu_ms_per_turn.items() if name.startswith("Rasa"))
+    result.rasa_components = rasa_profile.shares(samples)
+    for line in rasa_profile.table(result.rasa_components, cpu, sum(n for _, n in samples)):
+        print(line, flush=True)
 
 
 def floor_cells(concurrencies: list[int], args: argparse.Namespace,
@@ -383,6 +409,8 @@ def main() -> None:
     parser.add_argument("--no-broker", action="store_true")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--floor-only", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the Rasa replicas: CPU per component (rasa_profile.py)")
     parser.add_argument("--out", default="", help="also write the figures as JSON to this file")
     args = parser.parse_args()
     results: list[Result] = []
