@@ -43,6 +43,8 @@ COMPONENTS: list[tuple[str, tuple[str, ...]]] = [
 ]
 UNLESS = {"HTTP server outside request handlers": ("handle_request", "aio_pika/", "aiormq/")}
 EXCLUDED = ("load_agent_on_start",)  # a replica loading its model is no turn
+# a thread-pool worker waiting for work (py-spy counts this C-level wait as busy)
+IDLE_LEAF = "_worker (concurrent/futures/thread.py"
 
 
 def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
@@ -55,12 +57,13 @@ def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
 
 
 def stacks(paths: Iterable[Path]) -> list[tuple[str, int]]:
-    """(stack, samples) of the recordings, without model loading."""
+    """(stack, samples) of the recordings, without model loading and idle pool workers."""
     found = []
     for path in paths:
         for line in path.read_text(errors="replace").splitlines():
             stack, _, count = line.rpartition(" ")
-            if stack and count.isdigit() and not any(frame in stack for frame in EXCLUDED):
+            if (stack and count.isdigit() and not any(frame in stack for frame in EXCLUDED)
+                    and not stack.rsplit(";", 1)[-1].startswith(IDLE_LEAF)):
                 found.append((stack, int(count)))
     return found
 
