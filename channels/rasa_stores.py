@@ -8,8 +8,8 @@
 `ResilientSQLTrackerStore`
     Rasa's SQLTrackerStore with `pool_pre_ping` and a short retry on lost connections, so a
     PostgreSQL restart costs at most a few seconds of delay instead of failed turns with
-    stale pooled connections; it streams a turn's new events to the broker without reading
-    the whole conversation back.
+    stale pooled connections; it publishes a turn's new events to the broker once they are
+    stored, from the COUNT the save makes anyway, without reading the conversation back.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -46,6 +46,8 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        # sender -> the events the running `save` stores (the lock store serialises a sender)
+        self._unpublished: dict[str, list[Any]] = {}
 
     async def _with_retry(self, operation: Callable[[], Awaitable[Any]]) -> Any:
         import sqlalchemy.exc
@@ -75,26 +77,28 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         return await self._with_retry(lambda: parent(conversation_id))
 
     async def stream_events(self, tracker: Any) -> None:
-        """Done once in `save`, before the retried database write (no duplicates)."""
+        """Done in `save`, once the new events are stored (never twice, never unstored ones)."""
 
-    async def _publish_new_events(self, tracker: Any) -> None:
-        """Publish the events of `tracker` that are not stored yet.
+    def _additional_events(self, session: Any, tracker: Any) -> Iterator[Any]:
+        """Rasa's events of `tracker` not stored yet, also kept for the broker.
 
         Rasa's `TrackerStore.stream_events` retrieves and replays the whole conversation only
         to learn how many of its events are stored: a second full read on every turn. The
-        COUNT that `save` itself uses (`_additional_events`, the current session as `retrieve`
-        reads it) gives the same offset.
+        COUNT that `save` makes anyway (here, in its own session) gives the same events.
         """
-        if self.event_broker is None:
-            return
-        with self.session_scope() as session:
-            new_events = list(self._additional_events(session, tracker))
-        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        events = list(super()._additional_events(session, tracker))
+        self._unpublished[tracker.sender_id] = events
+        return iter(events)
 
     async def save(self, tracker: Any) -> None:
-        await self._with_retry(lambda: self._publish_new_events(tracker))
         parent = super().save
-        await self._with_retry(lambda: parent(tracker))
+        try:
+            await self._with_retry(lambda: parent(tracker))
+            events = self._unpublished.get(tracker.sender_id, [])
+        finally:
+            self._unpublished.pop(tracker.sender_id, None)
+        if self.event_broker is not None and events:
+            await self._stream_new_events(self.event_broker, events, tracker.sender_id)
 
 
 # --------------------------------------------------------------------------- lock store

@@ -10,6 +10,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -104,3 +105,39 @@ def test_saving_does_not_read_the_conversation_back(tmp_path: Path) -> None:
 
     assert reads == []
     assert len(_published(broker, "carla")) == len(tracker.events)
+
+
+def test_a_save_counts_the_stored_events_once(tmp_path: Path) -> None:
+    store, _ = _store(tmp_path)
+    asyncio.run(_save_turns(store, "dora", [[SessionStarted(), ActionExecuted("action_listen")]]))
+    tracker = asyncio.run(store.retrieve("dora"))
+    for event in _turn("Was kostet ein Hausnotruf?", "Das hängt ..."):
+        tracker.update(event)
+    counts: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda *args: counts.append(args[2]) if "count(" in args[2].lower() else None)
+    asyncio.run(store.save(tracker))
+    assert len(counts) == 1
+
+
+def test_events_that_could_not_be_stored_are_not_published(tmp_path: Path) -> None:
+    store, broker = _store(tmp_path)
+    store.RETRY_SECONDS = 0.0
+    asyncio.run(_save_turns(store, "emil", [[SessionStarted(), ActionExecuted("action_listen")]]))
+    tracker = asyncio.run(store.retrieve("emil"))
+    first_turn = _published(broker, "emil")
+    for event in _turn("Hallo?", "Guten Tag!"):
+        tracker.update(event)
+
+    def refuse(*_: object) -> None:
+        raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    sa.event.listen(store.engine, "before_cursor_execute", refuse)
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(store.save(tracker))
+    sa.event.remove(store.engine, "before_cursor_execute", refuse)
+    assert _published(broker, "emil") == first_turn
+    asyncio.run(store.save(tracker))  # the next save stores and publishes the rest, once
+    published = [{key: value for key, value in event.items() if key != "sender_id"}
+                 for event in _published(broker, "emil")]
+    assert _without_time(published) == _without_time([event.as_dict() for event in tracker.events])
