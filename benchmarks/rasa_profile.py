@@ -5,7 +5,9 @@ the dev extra) records every Rasa replica while the measured cell runs; the samp
 into the components below by the frames on their stack. A component's share times the replica's
 CPU milliseconds per turn (measured by load.py in the same cell) is its cost per turn.
 Components nest (indented): a parent counts every sample of its children, so the shares of one
-level add up to at most their parent's.
+level add up to at most their parent's. py-spy pauses the replica for each sample (in its
+non-blocking mode it counts a waiting event loop as busy), so a profiled cell's latencies are a
+little higher: quote latencies from a run without --profile.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     return subprocess.Popen(
         [py_spy, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
-         "--rate", "50", "--nonblocking", "--format", "raw", "--output", str(out)],
+         "--rate", "50", "--format", "raw", "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
