@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -53,6 +54,15 @@ async def _save_turns(store: SQLTrackerStore, sender: str, turns: list[list]) ->
         await store.save(tracker)
 
 
+def _with_unsaved_turn(store: SQLTrackerStore, sender: str, text: str, answer: str) -> Any:
+    """The stored conversation of `sender` (a session start), plus one turn not saved yet."""
+    asyncio.run(_save_turns(store, sender, [[SessionStarted(), ActionExecuted("action_listen")]]))
+    tracker = asyncio.run(store.retrieve(sender))
+    for event in _turn(text, answer):
+        tracker.update(event)
+    return tracker
+
+
 def test_every_event_reaches_the_broker_once_and_in_order(tmp_path: Path) -> None:
     store, broker = _store(tmp_path)
     turns = [[SessionStarted(), ActionExecuted("action_listen")],
@@ -88,10 +98,7 @@ def test_across_sessions_the_broker_gets_what_stock_rasa_would_send(tmp_path: Pa
 
 def test_saving_does_not_read_the_conversation_back(tmp_path: Path) -> None:
     store, broker = _store(tmp_path)
-    asyncio.run(_save_turns(store, "carla", [[SessionStarted(), ActionExecuted("action_listen")]]))
-    tracker = asyncio.run(store.retrieve("carla"))
-    for event in _turn("Wo ist das Seniorenbüro?", "In der Kampstraße ..."):
-        tracker.update(event)
+    tracker = _with_unsaved_turn(store, "carla", "Wo ist das Seniorenbüro?", "In der Kampstraße")
 
     reads: list[str] = []
     original = store.retrieve
@@ -109,10 +116,7 @@ def test_saving_does_not_read_the_conversation_back(tmp_path: Path) -> None:
 
 def test_a_save_counts_the_stored_events_once(tmp_path: Path) -> None:
     store, _ = _store(tmp_path)
-    asyncio.run(_save_turns(store, "dora", [[SessionStarted(), ActionExecuted("action_listen")]]))
-    tracker = asyncio.run(store.retrieve("dora"))
-    for event in _turn("Was kostet ein Hausnotruf?", "Das hängt ..."):
-        tracker.update(event)
+    tracker = _with_unsaved_turn(store, "dora", "Was kostet ein Hausnotruf?", "Das hängt ...")
     counts: list[str] = []
     sa.event.listen(store.engine, "before_cursor_execute",
                     lambda *args: counts.append(args[2]) if "count(" in args[2].lower() else None)
@@ -123,11 +127,8 @@ def test_a_save_counts_the_stored_events_once(tmp_path: Path) -> None:
 def test_events_that_could_not_be_stored_are_not_published(tmp_path: Path) -> None:
     store, broker = _store(tmp_path)
     store.RETRY_SECONDS = 0.0
-    asyncio.run(_save_turns(store, "emil", [[SessionStarted(), ActionExecuted("action_listen")]]))
-    tracker = asyncio.run(store.retrieve("emil"))
+    tracker = _with_unsaved_turn(store, "emil", "Hallo?", "Guten Tag!")
     first_turn = _published(broker, "emil")
-    for event in _turn("Hallo?", "Guten Tag!"):
-        tracker.update(event)
 
     def refuse(*_: object) -> None:
         raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
