@@ -6,6 +6,7 @@ databases in a temporary directory) and prints, from the moment they are started
 answers its health check (Rasa only once its model is loaded), when the first chat turn was
 answered, and each process's memory. Nothing here runs in CI.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,6 +76,7 @@ def main() -> None:
                 print(f"{item.service.name} RSS: {_rss_mib(item.process.pid):.0f} MiB")
         finally:
             processes.stop_all(running)
+
 
 if __name__ == "__main__":
     main()

@@ -84,7 +84,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
 
         Rasa's `TrackerStore.stream_events` retrieves and replays the whole conversation only
         to learn how many of its events are stored: a second full read on every turn. The
-        COUNT that `save` makes anyway (here, in its own session) gives the same events.
+        COUNT that `save` makes anyway, in its own database session, gives the same events.
         """
         events = list(super()._additional_events(session, tracker))
         self._unpublished[tracker.sender_id] = events

@@ -38,7 +38,8 @@ _SESSIONS: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 def dumps(value: Any) -> str:
     """JSON text of `value`: ujson's, or the json module's (and its errors) where ujson fails."""
     try:
-        return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)  # type: ignore[no-any-return]
+        text: str = ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+        return text
     except (TypeError, OverflowError, ValueError):
         return json.dumps(value)
 

@@ -11,11 +11,11 @@ It also caps the size of a request body (`QL_MAX_REQUEST_BYTES`, Sanic's REQUEST
 which Rasa's Sanic app reads from `SANIC_REQUEST_MAX_SIZE`): Sanic's default of 100 MB would
 let one client make the server read and parse a huge body before any channel guard runs.
 
-And it spares Rasa costs it pays on every turn: action server responses are checked with
-a validator compiled once (security.action_responses), event types are looked up in a table
+And it spares Rasa costs it pays on every turn: action server responses are checked with a
+validator compiled once (security.action_responses), event types are looked up in a table
 (security.event_types), endpoint requests share one kept-alive session and encode JSON with
-ujson (security.endpoint_requests); and one at start-up: its TensorFlow models are loaded without a
-training step (security.model_loading).
+ujson (security.endpoint_requests); and one at start-up: its TensorFlow models are loaded
+without a training step (security.model_loading).
 """
 
 from __future__ import annotations
