@@ -6,7 +6,9 @@ Server databases get `pool_pre_ping` (connections dropped by the server are repl
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,9 +32,31 @@ _lock = threading.RLock()  # reentrant: _default_factory calls get_engine
 
 def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            execute_when_unlocked(cursor, pragma)
+    finally:
+        cursor.close()
+
+
+def execute_when_unlocked(cursor: Any, statement: str) -> None:
+    """Run `statement`, retrying while SQLite says "database is locked" (within the busy timeout).
+
+    When two processes open a new database at the same moment, switching it to WAL fails at
+    once with "database is locked" in one of them: SQLite does not wait its busy timeout there
+    (two processes upgrading one database at once failed 3 times in 25).
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute(statement)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def sqlite_path(url: str) -> Path | None:
