@@ -1,11 +1,16 @@
-"""Office search: the location form (ask, validate, clarify) and action_find_office."""
+"""Office search: action_find_office and the location form (ask, validate, clarify).
+
+A message that names a place is answered by the action alone, in one call to the action
+server; only a missing, ambiguous or unknown place hands the turn to the form, which asks,
+clarifies and counts the attempts, and then runs the action again (data/rules/offices.yml).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,6 +21,8 @@ from knowledge.queries import find_offices, municipality_hotline
 
 MAX_ATTEMPTS = 3
 MAX_OFFICES = 3
+OFFICE_FORM = "office_form"
+SETTLED = ("resolved", "outside", "coordinates")
 OFFICE_TYPES = {
     "seniorenbuero": ("seniorenbuero", "Seniorenbüro"),
     "quartiersbuero": ("quartiersbuero", "Quartiersbüro"),
@@ -55,6 +62,14 @@ def place_text(value: Any) -> str:
     return str(value or "").strip()
 
 
+def hand_to_form(tracker: Tracker, form: str) -> list[EventType] | None:
+    """The form takes the turn to ask for or clarify the place - unless it has just run:
+    then the user gave up after the form's attempts and is not asked once more."""
+    if tracker.latest_action_name == form:
+        return None
+    return [FollowupAction(form)]
+
+
 def resolve(text: str) -> Resolution:
     with open_session() as session:
         return resolve_location(session, text, geocoder_url())
@@ -72,7 +87,7 @@ class ValidatePlaceMixin:
     ) -> dict[str, Any]:
         text = place_text(slot_value)
         resolution = resolve(text)
-        if resolution.status in ("resolved", "outside", "coordinates"):
+        if resolution.status in SETTLED:
             return {"place": text, "place_candidates": None, "place_attempts": 0}
         attempts = int(tracker.get_slot("place_attempts") or 0) + 1
         if attempts >= MAX_ATTEMPTS:
@@ -133,6 +148,8 @@ class ActionFindOffice(Action):
         reset = [SlotSet("office_type", None), SlotSet("weekday", None)]
         text = place_text(tracker.get_slot("place"))
         if not text:
+            if (to_form := hand_to_form(tracker, OFFICE_FORM)) is not None:
+                return to_form
             dispatcher.utter_message(text=messages.give_up_text())
             return reset
         type_key, type_label = office_type(tracker.get_slot("office_type"))
@@ -146,6 +163,8 @@ class ActionFindOffice(Action):
                 in ("ambiguous", "unknown", "invalid_postal_code", "unknown_postal_code")
                 and not hits
             ):
+                if (to_form := hand_to_form(tracker, OFFICE_FORM)) is not None:
+                    return to_form
                 dispatcher.utter_message(
                     text=messages.clarification(resolution),
                     buttons=messages.place_buttons(resolution.candidates),

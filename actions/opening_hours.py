@@ -1,4 +1,8 @@
-"""action_opening_hours: today, tomorrow or a weekday, open now and the next consultation."""
+"""action_opening_hours: today, tomorrow or a weekday, open now and the next consultation.
+
+Like action_find_office, it answers a known place alone and hands a missing, ambiguous or
+unknown place to hours_form.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,20 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions import office_messages as messages
-from actions.offices import MAX_OFFICES, geocoder_url, office_type, place_text
+from actions.offices import (
+    MAX_OFFICES,
+    SETTLED,
+    geocoder_url,
+    hand_to_form,
+    office_type,
+    place_text,
+)
 from knowledge.db import open_session
+from knowledge.locate import Resolution
 from knowledge.models import Office
 from knowledge.queries import find_offices, municipality_hotline, office_by_key
+
+HOURS_FORM = "hours_form"
 
 
 def _last_office(session: Session, value: str | None) -> Office | None:
@@ -34,9 +48,16 @@ class ActionOpeningHours(Action):
         type_key, _ = office_type(tracker.get_slot("office_type"))
         reset = [SlotSet("office_type", None), SlotSet("weekday", None)]
         with open_session() as session:
-            offices = self._offices(session, tracker, type_key, dispatcher)
+            offices, resolution = self._offices(session, tracker, type_key)
             if offices is None:
-                return [*reset, SlotSet("place", None)]
+                if (to_form := hand_to_form(tracker, HOURS_FORM)) is not None:
+                    return to_form
+                if resolution is not None:
+                    dispatcher.utter_message(
+                        text=messages.clarification(resolution),
+                        buttons=messages.place_buttons(resolution.candidates),
+                    )
+                    return [*reset, SlotSet("place", None)]
             if not offices:
                 dispatcher.utter_message(text=messages.give_up_text())
                 return reset
@@ -47,24 +68,17 @@ class ActionOpeningHours(Action):
         return [*reset, SlotSet("last_office", f"{first.municipality.key}/{first.key}")]
 
     def _offices(
-        self,
-        session: Session,
-        tracker: Tracker,
-        type_key: str | None,
-        dispatcher: CollectingDispatcher,
-    ) -> list[Office] | None:
-        """Offices meant; None after asking back (ambiguous or unknown place)."""
+        self, session: Session, tracker: Tracker, type_key: str | None
+    ) -> tuple[list[Office] | None, Resolution | None]:
+        """The offices meant - or None when the place is missing (no resolution) or ambiguous
+        or unknown (with its resolution)."""
         text = place_text(tracker.get_slot("place"))
-        last = _last_office(session, tracker.get_slot("last_office"))
         if not text:
-            return [last] if last else []
+            last = _last_office(session, tracker.get_slot("last_office"))
+            return ([last] if last else None), None
         resolution, hits = find_offices(
             session, text, office_type=type_key, geocoder_url=geocoder_url(), limit=MAX_OFFICES
         )
-        if not hits and resolution.status not in ("resolved", "outside", "coordinates"):
-            dispatcher.utter_message(
-                text=messages.clarification(resolution),
-                buttons=messages.place_buttons(resolution.candidates),
-            )
-            return None
-        return [hit.office for hit in hits]
+        if not hits and resolution.status not in SETTLED:
+            return None, resolution
+        return [hit.office for hit in hits], resolution

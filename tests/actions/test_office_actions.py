@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.office_messages as messages
@@ -37,13 +37,15 @@ def knowledge_base(kb_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(messages, "now", lambda: THURSDAY_1030)
 
 
-def tracker(**slots: Any) -> Tracker:
-    return make_tracker(slots={"place_attempts": 0, **slots}, sender="senior", latest_action="")
+def tracker(latest_action: str = "action_listen", **slots: Any) -> Tracker:
+    return make_tracker(slots={"place_attempts": 0, **slots}, sender="senior",
+                        latest_action=latest_action)
 
 
-def run(action: Any, **slots: Any) -> tuple[list[str], list[dict]]:
+def run(action: Any, latest_action: str = "action_listen",
+        **slots: Any) -> tuple[list[str], list[dict]]:
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker(**slots), {})
+    events = action.run(dispatcher, tracker(latest_action, **slots), {})
     return [m["text"] for m in dispatcher.messages], events
 
 
@@ -106,15 +108,41 @@ def test_outside_served_cities_gives_nearest_office_distance_and_pflegetelefon()
     )
 
 
-def test_find_office_asks_back_for_an_ambiguous_place() -> None:
+def test_a_named_place_is_answered_by_the_action_alone() -> None:
+    """One step, no form: the message's place resolves, the answer comes at once."""
+    texts, events = run(offices.ActionFindOffice(), place="Alstaden")
+    assert texts[0].startswith("Für Alstaden sind zuständig:")
+    assert not [event for event in events if event.get("event") == "followup"]
+
+
+@pytest.mark.parametrize("place", [None, "Sterkrade", "xyz"])
+def test_a_missing_ambiguous_or_unknown_place_goes_to_the_form(place: str | None) -> None:
+    """The form asks, clarifies and counts the attempts; the action says nothing itself."""
+    for action, form in ((offices.ActionFindOffice(), "office_form"),
+                         (opening_hours.ActionOpeningHours(), "hours_form")):
+        texts, events = run(action, place=place)
+        assert (texts, events) == ([], [FollowupAction(form)])
+
+
+def test_find_office_asks_back_for_an_ambiguous_place_after_the_form() -> None:
     dispatcher = CollectingDispatcher()
-    events = offices.ActionFindOffice().run(dispatcher, tracker(place="Sterkrade"), {})
+    events = offices.ActionFindOffice().run(
+        dispatcher, tracker("office_form", place="Sterkrade"), {})
     assert dispatcher.messages[0]["text"] == "Meinen Sie Sterkrade-Mitte oder Sterkrade-Nord?"
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
         '/inform_location{"place": "Sterkrade-Mitte"}',
         '/inform_location{"place": "Sterkrade-Nord"}',
     ]
     assert SlotSet("place", None) in events
+
+
+def test_a_user_who_gave_up_in_the_form_is_not_asked_again() -> None:
+    """After the form's third try the place is empty: the hotlines, not a fourth question."""
+    for action, form in ((offices.ActionFindOffice(), "office_form"),
+                         (opening_hours.ActionOpeningHours(), "hours_form")):
+        texts, events = run(action, latest_action=form)
+        assert texts[0].startswith("Leider konnte ich Ihren Ort nicht zuordnen.")
+        assert FollowupAction(form) not in events
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from datetime import datetime, timezone
 
 import pytest
@@ -66,3 +68,21 @@ def test_place_persists_for_the_opening_hours_question(chat: RestChat) -> None:
     answer = chat.say_text("Wann hat es offen?")
     assert answer.startswith("Quartiersbüro Sterkrade-Nord\n")
     assert "Alle Sprechzeiten:\nDonnerstag: 9 bis 13 Uhr" in answer
+
+
+def actions_of_last_turn(stack: Settings, sender: str) -> list[str]:
+    with urllib.request.urlopen(f"{stack.rasa_url}/conversations/{sender}/tracker"
+                                f"?token={stack.rasa_token}", timeout=30) as response:
+        events = json.loads(response.read())["events"]
+    last_user = max(i for i, event in enumerate(events) if event["event"] == "user")
+    return [event["name"] for event in events[last_user:] if event["event"] == "action"]
+
+
+def test_a_named_place_is_answered_in_one_step(chat: RestChat, bot_stack: Settings) -> None:
+    """No form round trip when the message names the place: one custom action per turn (the
+    office and the hours turn cost little more than a plain answer, issue 21)."""
+    assert "Julius-Brecht-Anger 33" in chat.say_text("Wo ist das Quartiersbüro in Sterkrade-Nord?")
+    assert actions_of_last_turn(bot_stack, chat.sender) == ["action_find_office", "action_listen"]
+    assert chat.say_text("Wann hat es offen?").startswith("Quartiersbüro Sterkrade-Nord\n")
+    assert actions_of_last_turn(bot_stack, chat.sender) == [
+        "action_opening_hours", "action_listen"]
