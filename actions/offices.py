@@ -70,6 +70,12 @@ def hand_to_form(tracker: Tracker, form: str) -> list[EventType] | None:
     return [FollowupAction(form)]
 
 
+def ask_back(dispatcher: CollectingDispatcher, resolution: Resolution) -> None:
+    """The clarifying question for a place that is ambiguous or unknown, with its buttons."""
+    dispatcher.utter_message(text=messages.clarification(resolution),
+                             buttons=messages.place_buttons(resolution.candidates))
+
+
 def resolve(text: str) -> Resolution:
     with open_session() as session:
         return resolve_location(session, text, geocoder_url())
@@ -98,10 +104,7 @@ class ValidatePlaceMixin:
                 "place_attempts": 0,
                 "requested_slot": None,
             }
-        dispatcher.utter_message(
-            text=messages.clarification(resolution),
-            buttons=messages.place_buttons(resolution.candidates),
-        )
+        ask_back(dispatcher, resolution)
         return {
             "place": None,
             "place_candidates": resolution.candidates or None,
@@ -165,10 +168,7 @@ class ActionFindOffice(Action):
             ):
                 if (to_form := hand_to_form(tracker, OFFICE_FORM)) is not None:
                     return to_form
-                dispatcher.utter_message(
-                    text=messages.clarification(resolution),
-                    buttons=messages.place_buttons(resolution.candidates),
-                )
+                ask_back(dispatcher, resolution)
                 return [*reset, SlotSet("place", None)]
             hits = hits[:MAX_OFFICES]
             hotlines = {

@@ -16,6 +16,7 @@ from actions import office_messages as messages
 from actions.offices import (
     MAX_OFFICES,
     SETTLED,
+    ask_back,
     geocoder_url,
     hand_to_form,
     office_type,
@@ -53,10 +54,7 @@ class ActionOpeningHours(Action):
                 if (to_form := hand_to_form(tracker, HOURS_FORM)) is not None:
                     return to_form
                 if resolution is not None:
-                    dispatcher.utter_message(
-                        text=messages.clarification(resolution),
-                        buttons=messages.place_buttons(resolution.candidates),
-                    )
+                    ask_back(dispatcher, resolution)
                     return [*reset, SlotSet("place", None)]
             if not offices:
                 dispatcher.utter_message(text=messages.give_up_text())
