@@ -91,12 +91,18 @@ def old_detector() -> Callable[[str], Verdict]:
 
 
 def pipeline() -> tuple[Callable[[str], Verdict], str]:
-    from rasa.core.agent import Agent
-
+    """The judge of the project model (trained first if out of date) and its SHA-256."""
     from quartierslotse.settings import get_settings
     from runtime import training
 
     model = training.ensure_trained(get_settings())
+    return model_judge(model), sha256(model.read_bytes())
+
+
+def model_judge(model: Path) -> Callable[[str], Verdict]:
+    """A verdict from a trained Rasa model (a full or an NLU-only one)."""
+    from rasa.core.agent import Agent
+
     agent = Agent.load(str(model))
     loop = asyncio.new_event_loop()
 
@@ -108,7 +114,7 @@ def pipeline() -> tuple[Callable[[str], Verdict], str]:
             return "akut", entities.get("emergency_type", "akut"), intent
         tier = "moeglich" if entities.get("emergency_tier") == "moeglich" else "keins"
         return tier, entities.get("emergency_type"), intent.split("/")[0]
-    return judge, sha256(model.read_bytes())
+    return judge
 
 
 def answered_fittingly(item: dict[str, str], intent: str | None) -> bool:

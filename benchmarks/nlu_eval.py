@@ -3,6 +3,7 @@
     PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py            # 5-fold CV + held-out
     PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py --no-cv    # held-out only (quick)
     PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py --folds 3 --pipelines project
+    PYTHONPATH=. .venv/bin/python benchmarks/nlu_eval.py --pipelines project --reference-rev 6492717
 
 Only a complete run (5 folds, CV and held-out) writes benchmarks/nlu_eval_results.json;
 every run writes its reports and summary.json to --out (var/nlu_eval).
@@ -21,6 +22,12 @@ class of its own.
 below it (rasa.nlu.test.get_eval_data -> undo_fallback_prediction), which would score
 messages the bot answers with "I did not understand" as correct; the rasa commands
 here run with that undo disabled, so the figures are those of the deployed pipeline.
+
+New training examples change the CV's own test folds: a data round that adds hard wordings
+lowers the plain CV figure although nothing got worse. `--reference-rev REV` therefore also
+scores the CV predictions of only those examples that data/nlu of REV already held, with the
+same intent (`cv.reference_macro_f1`): the old examples, judged by models that were trained
+on the new data. Compare it with the plain CV figure of REV's own run.
 """
 
 from __future__ import annotations
@@ -28,10 +35,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
+import io
 import json
 import os
+import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import Counter
@@ -40,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {
@@ -52,6 +63,7 @@ DOMAIN = ROOT / "bot" / "domain"
 RESULTS = ROOT / "benchmarks" / "nlu_eval_results.json"
 FALLBACK = "nlu_fallback"
 IGNORED_LABELS = {"accuracy", "macro avg", "weighted avg", "micro avg", FALLBACK}
+ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 # Runs the rasa CLI with the evaluation's fallback undo switched off (see module doc).
 # undo_fallback_prediction is only used by rasa.nlu.test, so nothing else changes.
@@ -123,6 +135,45 @@ def training_intents(nlu_data: Path) -> set[str]:
     return intents
 
 
+def examples(nlu_data: Path) -> dict[str, str]:
+    """Text (as Rasa reports it: entity markup removed) -> base intent of every example."""
+    found: dict[str, str] = {}
+    for path in sorted(nlu_data.glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            if "intent" not in block:
+                continue
+            for line in block["examples"].splitlines():
+                if line.strip().startswith("- "):
+                    text = ENTITY_MARKUP.sub(r"\1", line.strip()[2:]).strip()
+                    found[text] = block["intent"].split("/")[0]
+    return found
+
+
+def data_at(rev: str, target: Path) -> Path:
+    """data/nlu as committed in `rev`, unpacked into `target`."""
+    archive = subprocess.run(["git", "archive", rev, "data/nlu"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "data" / "nlu"
+
+
+def reference_macro_f1(report_dir: Path, current: dict[str, str],
+                       reference: dict[str, str]) -> dict[str, Any]:
+    """Macro F1 of the CV predictions of the reference examples still in the data."""
+    errors_file = report_dir / "intent_errors.json"
+    errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
+    predicted = {e["text"]: (e["intent_prediction"]["name"] or "None").split("/")[0]
+                 for e in errors}
+    shared = [(text, intent) for text, intent in reference.items()
+              if current.get(text) == intent]
+    gold = [intent for _, intent in shared]
+    guesses = [predicted.get(text, intent) for text, intent in shared]
+    score = f1_score(gold, guesses, labels=sorted(set(gold)), average="macro", zero_division=0)
+    return {"reference_macro_f1": round(float(score), 3),
+            "reference_examples": len(shared)}
+
+
 def filtered_holdout(known: set[str], target: Path) -> list[str]:
     """Held-out examples of intents the training data knows; returns the skipped intents."""
     data = yaml.safe_load(HOLDOUT.read_text())
@@ -169,7 +220,8 @@ def summarise(report_dir: Path) -> dict[str, Any]:
 
 
 def evaluate(name: str, config: Path, out: Path, folds: int, cv: bool,
-             holdout: Path, nlu_data: Path) -> dict[str, Any]:
+             holdout: Path, nlu_data: Path,
+             reference: dict[str, str] | None = None) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     if cv:
@@ -178,6 +230,8 @@ def evaluate(name: str, config: Path, out: Path, folds: int, cv: bool,
                        "--out", str(out / "cv"), "--no-plot",
                        log=out / "cv.log", fallback_log=out / "cv" / "fallback_guesses.jsonl")
         results["cv"] = summarise(out / "cv") | {"folds": folds, "seconds": round(seconds)}
+        if reference is not None:
+            results["cv"] |= reference_macro_f1(out / "cv", examples(nlu_data), reference)
     seconds = rasa("train", "nlu", "--nlu", str(nlu_data), "--config", str(config),
                    "--domain", str(DOMAIN), "--out", str(out / "model"),
                    "--fixed-model-name", "nlu", log=out / "train.log")
@@ -199,6 +253,9 @@ def print_results(all_results: dict[str, dict[str, Any]]) -> None:
             if part not in results:
                 continue
             r = results[part]
+            if "reference_macro_f1" in r:
+                print(f"[{part}] on the {r['reference_examples']} reference examples: "
+                      f"macro_f1={fmt(r['reference_macro_f1'])}")
             print(f"[{part}] accuracy={fmt(r['accuracy'])} macro_f1={fmt(r['macro_f1'])} "
                   f"emergency_recall={fmt(r['emergency_recall'])} "
                   f"retrieval_accuracy={fmt(r.get('retrieval_accuracy'))} "
@@ -226,6 +283,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu_eval")
     parser.add_argument("--nlu-data", type=Path, default=NLU_DATA,
                         help="training data directory (e.g. a snapshot of data/nlu)")
+    parser.add_argument("--reference-rev",
+                        help="also score the CV on the examples data/nlu of this commit held")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -242,6 +301,8 @@ def main(argv: list[str] | None = None) -> None:
     before = fingerprint(inputs)
     known = training_intents(args.nlu_data)
     with tempfile.TemporaryDirectory() as tmp:
+        reference = (examples(data_at(args.reference_rev, Path(tmp) / "reference"))
+                     if args.reference_rev else None)
         holdout = Path(tmp) / "holdout.yml"
         skipped = filtered_holdout(known, holdout)
         if skipped:
@@ -249,7 +310,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"evaluating {', '.join(names)} (in parallel) ...", flush=True)
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
             futures = {name: pool.submit(evaluate, name, configs[name], args.out / name,
-                                         args.folds, not args.no_cv, holdout, args.nlu_data)
+                                         args.folds, not args.no_cv, holdout, args.nlu_data,
+                                         reference)
                        for name in names}
             all_results = {name: future.result() for name, future in futures.items()}
     wall = round(time.monotonic() - started)
@@ -268,6 +330,7 @@ def main(argv: list[str] | None = None) -> None:
             "wall_seconds": wall,
             "folds": args.folds,
             "fold_seed": int(os.environ.get("NLU_EVAL_SEED", "0")),
+            "reference_rev": args.reference_rev,
             "inputs_sha1": before,
             "holdout_skipped_intents": skipped,
             **all_results,
