@@ -8,8 +8,10 @@ preferred time; stored only when complete and consented.
   this callback request (the request itself, the consent answer, an answer to another
   question) is taken, and a new number while the time is asked corrects the number.
   Without consent nothing is taken.
-- action_ask_callback_time: offers the responsible office's next consultation hours when the
-  knowledge base knows them ("Dienstag zwischen 9 und 12 Uhr?").
+  Once the time is the question left, it looks up the responsible office's next
+  consultation hours (slots callback_office, callback_offer), which utter_ask_callback_time
+  offers as a button ("Dienstag zwischen 9 und 12 Uhr?"): the question costs no action
+  call of its own.
 - action_submit_callback: stores the callback for the conversation's municipality (unknown:
   the installation-wide queue) and echoes the time in normal spelling.
 """
@@ -33,7 +35,8 @@ from knowledge.contacts import office_contact
 from quartierslotse.settings import get_settings
 
 CALLBACK_FORM = "callback_form"
-CALLBACK_SLOTS = ("callback_consent", "callback_phone", "callback_time", "callback_offered")
+CALLBACK_SLOTS = ("callback_consent", "callback_phone", "callback_time", "callback_offered",
+                  "callback_office", "callback_offer")
 PHONE = re.compile(r"(?:\+|\b00|\b0|\b)\d[\d\s/().\-]{4,24}\d")
 PHONE_SEPARATORS = re.compile(r"[\s/().\-]")
 DIGIT_WORDS = re.compile(
@@ -249,9 +252,35 @@ def consents_with_more(tracker: Tracker) -> bool:
             and bool(normalise_phone(text) or time_in(text)))
 
 
+def consultation_offer(tracker: Tracker) -> list[EventType]:
+    """The responsible office's next consultation hours as a preferred time to offer
+    (slots callback_office, callback_offer); nothing when the knowledge base knows none."""
+    facts = conversation_facts(tracker)
+    contact = office_contact(get_settings().database_url, facts["municipality"],
+                             facts["place"]) if facts["municipality"] else None
+    if contact is None or not contact.phone or contact.next_opening is None:
+        return []
+    opening = contact.next_opening
+    today = datetime.now(timezone.utc).astimezone(opening.start.tzinfo).date()
+    offer = (f"{slot_day(opening.start, today)} zwischen {clock(opening.start)} und "
+             f"{clock(opening.end)} Uhr")
+    return [SlotSet("callback_office", contact.name or "Die Beratungsstelle"),
+            SlotSet("callback_offer", offer)]
+
+
 class ValidateCallbackForm(FormValidationAction):
     def name(self) -> str:
         return "validate_callback_form"
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
+        """The slots' validation; when the time is the question left, its offer too."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        slots = {**tracker.slots, **{event["name"]: event["value"] for event in events
+                                     if event.get("event") == "slot"}}
+        time_is_next = (slots.get("callback_consent") is True and slots.get("callback_phone")
+                        and not slots.get("callback_time") and not slots.get("callback_offer"))
+        return events + consultation_offer(tracker) if time_is_next else events
 
     async def extract_callback_consent(self, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -296,34 +325,6 @@ class ValidateCallbackForm(FormValidationAction):
         if label is None:
             dispatcher.utter_message(text=TIME_ASK_AGAIN)
         return {"callback_time": label}
-
-
-class ActionAskCallbackTime(Action):
-    """Asks for the preferred time; offers the office's next consultation hours if known."""
-
-    def name(self) -> str:
-        return "action_ask_callback_time"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        facts = conversation_facts(tracker)
-        contact = office_contact(get_settings().database_url, facts["municipality"],
-                                 facts["place"]) if facts["municipality"] else None
-        if contact is None or not contact.phone or contact.next_opening is None:
-            dispatcher.utter_message(
-                text="Wann passt es Ihnen am besten? Zum Beispiel: „morgen Vormittag“ oder "
-                     "„Dienstag ab 14 Uhr“.")
-            return []
-        opening = contact.next_opening
-        today = datetime.now(timezone.utc).astimezone(opening.start.tzinfo).date()
-        slot = (f"{slot_day(opening.start, today)} zwischen {clock(opening.start)} und "
-                f"{clock(opening.end)} Uhr")
-        dispatcher.utter_message(
-            text=f"Wann passt es Ihnen am besten? {contact.name or 'Die Beratungsstelle'} hat "
-                 f"als Nächstes {slot} Sprechzeit – passt Ihnen das? Sie können auch eine "
-                 "andere Zeit schreiben.",
-            buttons=[{"title": f"Ja, {slot}", "payload": slot}])
-        return []
 
 
 class ActionSubmitCallback(Action):

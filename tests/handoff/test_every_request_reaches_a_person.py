@@ -61,6 +61,39 @@ def test_rest_callback_for_oberhausen_reaches_an_oberhausen_advisor(console, bot
     assert service.orphans(db) == []
 
 
+def asked_for_the_time(bot_stack, where: str) -> tuple[RestChat, list[dict], str]:  # type: ignore[no-untyped-def]
+    """A Dortmund user of `where` up to the callback's time question: (chat, messages, text)."""
+    nobody_on_duty(bot_stack.database_url, "Dortmund")
+    user = RestChat(bot_stack.rasa_url)
+    assert where in user.say_text(f"Ich wohne in Dortmund-{where}")
+    for message in ("Ich möchte mit einem Menschen sprechen", "Ja, bitte zurückrufen",
+                    "Ja, einverstanden"):
+        user.say(message)
+    question = user.say("0231 9876543")
+    return user, question, "\n".join(message.get("text", "") for message in question)
+
+
+def test_the_callback_offers_the_offices_next_consultation_hours(console, bot_stack) -> None:
+    """The office's next consultation hours are offered as the callback time, one tap."""
+    user, question, text = asked_for_the_time(bot_stack, "Brackel")
+    assert "Seniorenbüro Brackel hat als Nächstes" in text and "Sprechzeit" in text, text
+    buttons = [button for message in question for button in message.get("buttons", [])]
+    assert len(buttons) == 1 and buttons[0]["title"] == f"Ja, {buttons[0]['payload']}"
+    assert " zwischen " in buttons[0]["payload"] and "{" not in buttons[0]["payload"]
+    done = user.say_text(buttons[0]["payload"])
+    assert f"Wir rufen Sie {buttons[0]['payload']} unter 0231 9876543 zurück" in done, done
+    slots = tracker(bot_stack, user.sender)["slots"]
+    assert slots["callback_offer"] is None and slots["callback_phone"] is None
+
+
+def test_without_known_hours_the_time_is_asked_openly(console, bot_stack) -> None:
+    """An office without confirmed hours: no offer, no empty placeholder."""
+    _, question, text = asked_for_the_time(bot_stack, "Hörde")
+    assert "Wann passt es Ihnen am besten? Zum Beispiel" in text, text
+    assert "Sprechzeit" not in text and "{" not in text
+    assert not [button for message in question for button in message.get("buttons", [])]
+
+
 def test_no_place_named_goes_to_the_installation_wide_queue(console, bot_stack) -> None:
     """A user who will not name a place is not asked again and again and still gets a person;
     an admin hands the callback to Oberhausen."""
