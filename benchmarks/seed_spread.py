@@ -51,9 +51,9 @@ FIGURES = ("holdout_macro_f1", "acute_recall", "acute_false_alarm_rate",
            "hard_negatives_with_their_topic_intent", "hard_negatives_without_a_wrong_answer")
 
 
-def seeded_config(seed: int, target: Path) -> Path:
-    """bot/config.yml with every seeded NLU component on `seed`."""
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+def seeded_config(seed: int, target: Path, base: Path = CONFIG) -> Path:
+    """The configuration (bot/config.yml) with every seeded NLU component on `seed`."""
+    config = yaml.safe_load(base.read_text(encoding="utf-8"))
     for component in config["pipeline"]:
         if component["name"] in SEEDED:
             component["random_seed"] = seed
@@ -73,10 +73,10 @@ def holdout_examples(known: set[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def measure_seed(seed: int, nlu_data: Path, work: Path) -> dict[str, Any]:
+def measure_seed(seed: int, nlu_data: Path, work: Path, base: Path = CONFIG) -> dict[str, Any]:
     """Train the NLU on `seed` and measure it on the held-out and the emergency sets."""
-    seconds = nlu_eval.rasa("train", "nlu", "--nlu", str(nlu_data),
-                            "--config", str(seeded_config(seed, work / f"config-{seed}.yml")),
+    config = seeded_config(seed, work / f"config-{seed}.yml", base)
+    seconds = nlu_eval.rasa("train", "nlu", "--nlu", str(nlu_data), "--config", str(config),
                             "--domain", str(nlu_eval.DOMAIN), "--out", str(work),
                             "--fixed-model-name", f"nlu-{seed}", log=work / f"train-{seed}.log")
     judge = emergency_eval.model_judge(work / f"nlu-{seed}.tar.gz")
@@ -112,20 +112,24 @@ def main(argv: list[str] | None = None) -> None:
                         "(default: the working tree's data/nlu)")
     parser.add_argument("--nlu-data", type=Path, default=nlu_eval.NLU_DATA,
                         help="a training data directory (default data/nlu)")
+    parser.add_argument("--config", type=Path, default=CONFIG,
+                        help="a candidate configuration (default bot/config.yml)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="seed-spread-") as tmp:
         work = Path(tmp)
         nlu_data = nlu_eval.data_at(args.data_rev, work) if args.data_rev else args.nlu_data
         inputs = {"data/nlu": next(iter(nlu_eval.fingerprint([nlu_data]).values())),
-                  **nlu_eval.fingerprint([nlu_eval.HOLDOUT, CONFIG])}
+                  **nlu_eval.fingerprint([nlu_eval.HOLDOUT, args.config.resolve()])}
         inputs["benchmarks/data/emergency_eval.yml"] = emergency_eval.sha256(
             emergency_eval.EVAL_SET.read_bytes())[:12]
         rows = []
         for seed in args.seeds:
-            rows.append(measure_seed(seed, nlu_data, work))
+            rows.append(measure_seed(seed, nlu_data, work, args.config))
             print(f"seed {seed}: {rows[-1]}", flush=True)
     label = f"data/nlu of {args.data_rev}" if args.data_rev else f"{args.nlu_data} (working tree)"
+    if args.config.resolve() != CONFIG:
+        label += f", configuration {args.config}"
     summary = spread(rows)
     print_table(label, rows, summary)
     entries = json.loads(args.out.read_text()) if args.out.exists() else []
