@@ -55,15 +55,21 @@ class LinearIntentModel:
                    [str(name) for name in regression.classes_])
 
     def probabilities(self, features: scipy.sparse.csr_matrix) -> np.ndarray:
-        """Class probabilities of each row (the same as LogisticRegression.predict_proba)."""
-        weighted = features.astype(np.float64)
-        weighted.data = 1.0 + np.log(weighted.data)  # sublinear tf
-        weighted = weighted.multiply(self.idf).tocsr()
-        norms = np.sqrt(weighted.multiply(weighted).sum(axis=1)).A.ravel()
-        weighted = scipy.sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ weighted
-        scores = weighted @ self.coef.T + self.intercept
-        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return np.asarray(scores / scores.sum(axis=1, keepdims=True))
+        """Class probabilities of each row (the same as LogisticRegression.predict_proba),
+        computed on the row's non-zero columns only: a few microseconds per message."""
+        rows = scipy.sparse.csr_matrix(features, dtype=np.float64)
+        rows.sum_duplicates()
+        rows.eliminate_zeros()
+        result = np.empty((rows.shape[0], len(self.classes)))
+        for index in range(rows.shape[0]):
+            span = slice(rows.indptr[index], rows.indptr[index + 1])
+            columns = rows.indices[span]
+            weights = (1.0 + np.log(rows.data[span])) * self.idf[columns]  # sublinear tf-idf
+            norm = np.sqrt(weights @ weights)
+            scores = self.coef[:, columns] @ (weights / norm if norm else weights)
+            scores = np.exp(scores + self.intercept - (scores + self.intercept).max())
+            result[index] = scores / scores.sum()
+        return result
 
     def save(self, path: Any) -> None:
         np.savez(path, idf=self.idf, coef=self.coef, intercept=self.intercept,
