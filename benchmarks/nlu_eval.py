@@ -136,9 +136,10 @@ def training_intents(nlu_data: Path) -> set[str]:
 
 
 def examples(nlu_data: Path) -> dict[str, str]:
-    """Text (as Rasa reports it: entity markup removed) -> base intent of every example."""
+    """Text (as Rasa reports it: entity markup removed) -> base intent of every example of
+    an NLU file or of the files of a directory."""
     found: dict[str, str] = {}
-    for path in sorted(nlu_data.glob("*.yml")):
+    for path in sorted(nlu_data.glob("*.yml")) if nlu_data.is_dir() else [nlu_data]:
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if "intent" not in block:
                 continue

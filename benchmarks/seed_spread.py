@@ -64,13 +64,8 @@ def seeded_config(seed: int, target: Path, base: Path = CONFIG) -> Path:
 
 def holdout_examples(known: set[str]) -> list[tuple[str, str]]:
     """(text, base intent) of the held-out set, for intents the training data knows."""
-    pairs = []
-    for block in yaml.safe_load(nlu_eval.HOLDOUT.read_text(encoding="utf-8"))["nlu"]:
-        intent = block["intent"].split("/")[0]
-        if intent in known:
-            pairs += [(line[2:].strip(), intent) for line in block["examples"].splitlines()
-                      if line.strip().startswith("- ")]
-    return pairs
+    return [(text, intent) for text, intent in nlu_eval.examples(nlu_eval.HOLDOUT).items()
+            if intent in known]
 
 
 def measure_seed(seed: int, nlu_data: Path, work: Path, base: Path = CONFIG) -> dict[str, Any]:
