@@ -3,6 +3,8 @@
     PYTHONPATH=. .venv/bin/python benchmarks/seed_spread.py                   # data/nlu
     PYTHONPATH=. .venv/bin/python benchmarks/seed_spread.py --data-rev 6492717 --seeds 42 7
     PYTHONPATH=. .venv/bin/python benchmarks/seed_spread.py --nlu-data var/candidate/nlu
+    PYTHONPATH=. .venv/bin/python benchmarks/seed_spread.py \
+        --also benchmarks/data/emergency_eval_fresh.yml
 
 DIET and the ResponseSelector are trained with a fixed random_seed (bot/config.yml), so one
 training is repeatable - but a change to the data reshuffles what a model of that data gets
@@ -15,7 +17,9 @@ and as mean / min / max, on sets that no training ever sees:
   same definition as the held-out figure of benchmarks/nlu_eval.py),
 - on benchmarks/data/emergency_eval.yml: acute recall, acute false alarms on the hard
   negatives, and the share of hard negatives answered with their topic intent / without a
-  wrong answer (the definitions of benchmarks/emergency_eval.py).
+  wrong answer (the definitions of benchmarks/emergency_eval.py),
+- the same four figures on each further set given with --also (for instance the fresh set
+  benchmarks/data/emergency_eval_fresh.yml), stored under the set's name.
 
 Compare two data variants by their spreads, each from its own invocation on the same machine;
 `--out` appends one entry per invocation to a JSON file (default
@@ -68,7 +72,8 @@ def holdout_examples(known: set[str]) -> list[tuple[str, str]]:
             if intent in known]
 
 
-def measure_seed(seed: int, nlu_data: Path, work: Path, base: Path = CONFIG) -> dict[str, Any]:
+def measure_seed(seed: int, nlu_data: Path, work: Path, base: Path = CONFIG,
+                 also: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Train the NLU on `seed` and measure it on the held-out and the emergency sets."""
     config = seeded_config(seed, work / f"config-{seed}.yml", base)
     seconds = nlu_eval.rasa("train", "nlu", "--nlu", str(nlu_data), "--config", str(config),
@@ -79,25 +84,31 @@ def measure_seed(seed: int, nlu_data: Path, work: Path, base: Path = CONFIG) -> 
     gold = [intent for _, intent in holdout]
     predicted = [judge(text)[2] or nlu_eval.FALLBACK for text, _ in holdout]
     result = emergency_eval.measure(judge, emergency_eval.load_set())
+    further = {path.stem: emergency_eval.measure(judge, emergency_eval.load_set(path))
+               for path in also}
     return {"seed": seed, "training_seconds": round(seconds),
             "holdout_macro_f1": round(float(f1_score(gold, predicted, labels=sorted(set(gold)),
                                                      average="macro", zero_division=0)), 3),
-            **{name: result[name] for name in FIGURES[1:]}}
+            **{name: result[name] for name in FIGURES[1:]},
+            **{stem: {name: found[name] for name in FIGURES[1:]}
+               for stem, found in further.items()}}
 
 
-def spread(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def spread(rows: list[dict[str, Any]],
+           figures: tuple[str, ...] = FIGURES) -> dict[str, dict[str, float]]:
     return {name: {"mean": round(statistics.fmean(row[name] for row in rows), 3),
                    "min": min(row[name] for row in rows), "max": max(row[name] for row in rows)}
-            for name in FIGURES}
+            for name in figures}
 
 
-def print_table(label: str, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+def print_table(label: str, rows: list[dict[str, Any]], summary: dict[str, Any],
+                figures: tuple[str, ...] = FIGURES) -> None:
     print(f"\n== {label}")
-    print("seed  " + "  ".join(f"{name[:24]:>24}" for name in FIGURES))
+    print("seed  " + "  ".join(f"{name[:24]:>24}" for name in figures))
     for row in rows:
-        print(f"{row['seed']:<6}" + "  ".join(f"{row[name]:>24.3f}" for name in FIGURES))
+        print(f"{row['seed']:<6}" + "  ".join(f"{row[name]:>24.3f}" for name in figures))
     for key in ("mean", "min", "max"):
-        print(f"{key:<6}" + "  ".join(f"{summary[name][key]:>24.3f}" for name in FIGURES))
+        print(f"{key:<6}" + "  ".join(f"{summary[name][key]:>24.3f}" for name in figures))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="a training data directory (default data/nlu)")
     parser.add_argument("--config", type=Path, default=CONFIG,
                         help="a candidate configuration (default bot/config.yml)")
+    parser.add_argument("--also", type=Path, nargs="*", default=[],
+                        help="further evaluation sets in the format of emergency_eval.yml")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="seed-spread-") as tmp:
@@ -116,17 +129,21 @@ def main(argv: list[str] | None = None) -> None:
         nlu_data = nlu_eval.data_at(args.data_rev, work) if args.data_rev else args.nlu_data
         inputs = {"data/nlu": next(iter(nlu_eval.fingerprint([nlu_data]).values())),
                   **nlu_eval.fingerprint([nlu_eval.HOLDOUT, args.config.resolve()])}
-        inputs["benchmarks/data/emergency_eval.yml"] = emergency_eval.sha256(
-            emergency_eval.EVAL_SET.read_bytes())[:12]
+        for path in (emergency_eval.EVAL_SET, *args.also):
+            inputs[f"benchmarks/data/{path.name}"] = emergency_eval.sha256(path.read_bytes())[:12]
         rows = []
         for seed in args.seeds:
-            rows.append(measure_seed(seed, nlu_data, work, args.config))
+            rows.append(measure_seed(seed, nlu_data, work, args.config, tuple(args.also)))
             print(f"seed {seed}: {rows[-1]}", flush=True)
     label = f"data/nlu of {args.data_rev}" if args.data_rev else f"{args.nlu_data} (working tree)"
     if args.config.resolve() != CONFIG:
         label += f", configuration {args.config}"
-    summary = spread(rows)
+    summary: dict[str, Any] = spread(rows)
     print_table(label, rows, summary)
+    for path in args.also:
+        further = [{"seed": row["seed"], **row[path.stem]} for row in rows]
+        summary[path.stem] = spread(further, FIGURES[1:])
+        print_table(f"{label}, on {path.name}", further, summary[path.stem], FIGURES[1:])
     entries = json.loads(args.out.read_text()) if args.out.exists() else []
     entries.append({"date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                         timespec="seconds"),

@@ -1,4 +1,4 @@
-"""The emergency figures stay honest: no sentence of the evaluation set, the held-out set or
+"""The emergency figures stay honest: no sentence of the evaluation sets, the held-out set or
 the keyword tests is (nearly) a sentence of another of them or of the training data.
 
 Near-duplicate means: the same after folding (case, umlauts, punctuation), or token overlap
@@ -56,10 +56,30 @@ def keyword_tests() -> list[str]:
             and id(node) not in docstrings and len(node.value.split()) >= 2]
 
 
-def evaluation() -> list[str]:
-    data = yaml.safe_load((ROOT / "benchmarks" / "data" / "emergency_eval.yml").read_text())
+def evaluation_set(name: str) -> list[str]:
+    data = yaml.safe_load((ROOT / "benchmarks" / "data" / name).read_text(encoding="utf-8"))
     return ([text for texts in data["emergencies"].values() for text in texts]
             + [item["text"] for item in data["hard_negatives"]])
+
+
+def evaluation() -> list[str]:
+    return evaluation_set("emergency_eval.yml")
+
+
+def fresh_evaluation() -> list[str]:
+    return evaluation_set("emergency_eval_fresh.yml")
+
+
+def blind_evaluation() -> list[str]:
+    return evaluation_set("emergency_eval_blind.yml")
+
+
+def second_blind_evaluation() -> list[str]:
+    return evaluation_set("emergency_eval_blind2.yml")
+
+
+def third_blind_evaluation() -> list[str]:
+    return evaluation_set("emergency_eval_blind3.yml")
 
 
 def near_duplicate(a: str, b: str) -> bool:
@@ -85,7 +105,10 @@ def leaks(left: list[str], right: list[str]) -> list[tuple[str, str]]:
 
 
 SETS = {"training data": training, "held-out set": holdout, "keyword tests": keyword_tests,
-        "evaluation set": evaluation}
+        "evaluation set": evaluation, "fresh evaluation set": fresh_evaluation,
+        "blind evaluation set": blind_evaluation,
+        "second blind evaluation set": second_blind_evaluation,
+        "third blind evaluation set": third_blind_evaluation}
 # the held-out set against the training data is test_nlu_data.py's concern (all intents);
 # here every pair involving the emergency measurement
 PAIRS = [pair for pair in combinations(SETS, 2) if pair != ("training data", "held-out set")]
