@@ -16,9 +16,17 @@ can ask it. Design, in this order:
 3. The clause decides the *tier*: a question about the topic ("woran erkenne ich",
    "wie schütze ich mich vor"), a past or habitual event ("vor zwei Jahren", "hatte",
    "immer wieder") or a hypothetical ("wenn", "falls", "Angst, dass") makes it "moeglich";
-   a sign of now ("gerade", "jetzt", "Hilfe") keeps a past or hypothetical clause acute.
+   a sign of now ("gerade", "jetzt", "Hilfe") keeps a past or hypothetical clause acute,
+   an urgency word ("sofort", "schnell") a hypothetical but not a past one. Poisoning is
+   told in the past tense ("hatte Pilze gegessen"), so "hatte" does not lower it.
    "alles wieder gut" somewhere in the message lowers physical danger to "moeglich".
    Suicidal intent is only lowered by a topic question or the past. In doubt: acute.
+4. Some categories need two signs together, each from a lexicon of its kind: fever and
+   confusion, diabetes and a sign of a low or high blood sugar.
+
+Measured on sets written by others without sight of these patterns
+(benchmarks/emergency_eval.py --set ...; its docstring says which sets the patterns were
+developed on and which one was measured untouched).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ ACUTE: Tier = "akut"
 POSSIBLE: Tier = "moeglich"
 NONE: Tier = "keins"
 SUICIDE_CATEGORY = "suizid"
+CALL_FOR_HELP = "notruf"
 # Message metadata set by the server's channels (never taken from a client): this message
 # shows acute danger, so a conversation that starts with it hears 112 before the greeting.
 ACUTE_DANGER_METADATA = "ql_acute_danger"
@@ -72,6 +81,25 @@ def _compile(*patterns: str) -> tuple[re.Pattern[str], ...]:
 
 
 W = r"(?:\w+ )"  # one arbitrary word, for gaps such as "liegt (w){0,3} am Boden"
+# Lexicons of categories that are recognised by two signs together
+DIABETES = (r"(?:diabet\w*|zuckerkrank\w*|insulin\w*|messgerät|zuckerwert\w*|blutzucker\w*"
+            r"|gespritzt|spritze)\b")
+LOW_OR_HIGH_SUGAR_SIGN = (
+    r"(?:zitter\w*|schwitz\w*|kaltschweißig|verwirrt|wirr|benommen|torkelt|wackelig|zittrig"
+    r"|kaum (?:noch )?wach|nicht (?:mehr )?wach|bewusstlos|übel|durst|verschwitzt|schläfrig"
+    r"|reagiert (?:\w+ ){0,2}langsam"
+    r"|wert\w* (?:\w+ ){0,2}(?:ganz |sehr |viel zu |zu )?(?:tief|niedrig|hoch))\b")
+FEVER = (r"(?:fieber\w*|glüht|glühend|heiß|schüttelfrost"
+         r"|3[89][,.]\d|4[0-2](?:[,.]\d)? grad)")
+CONFUSED = (
+    r"(?:verwirrt\w*|wirr\w*|durcheinander|orientierungslos|desorientiert|neben der spur"
+    r"|unsinn|fantasiert|phantasiert|halluzin\w*|delir\w*|apathisch|benommen"
+    r"|weiß (?:\w+ ){0,2}nicht (?:mehr )?(?:wo|wer|welche\w*|was)"
+    r"|erkennt (?:mich|uns|niemanden|keinen)"
+    r"|sieht (?:\w+ ){0,2}(?:leute|menschen|dinge|sachen|tiere),? die nicht"
+    r"|(?:redet|spricht|erzählt) von (?:leuten|menschen|dingen|tieren)|die (?:gar )?nicht da sind"
+    r"|kennt sich (?:\w+ )?nicht (?:mehr )?aus|fragt nach (?:ihrer|seiner|ihrem|seinem) "
+    r"(?:toten|verstorbenen))")
 END = r"(?=\s*[.,;:!?]|\s*$| und\b| aber\b| wenn\b)"  # the clause ends here
 
 # category -> patterns. Each pattern describes a kind of danger, not an example sentence.
@@ -79,6 +107,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
     "sturz": _compile(
         r"\b[gj]e?st(?:u|uh)?rt?zt\b",  # gestürzt, gestuerzt, gesturtzt, jestürzt
         r"\bstürz(?:t|en)?\b",
+        r"\b(?:runter|hin|herunter|hinunter|hinab|raus|heraus)[gj]?e?stürzt\b",
         r"\b(?:hin|hi|um|runter|herunter|hinunter|nieder|nunter|runner"
         r"|nunner) ?[gj]?e?fall?(?:e?n?|t)\b",
         r"\b(?:bin|ist|sind|bist) (?:(?!schwer|leicht)\w+ ){0,3}[gj]e?fall?e?n\b",
@@ -87,13 +116,15 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:liegt|liege|lieg|lag|liegen|lagen) " + W + r"{0,6}(?:am|auf dem|auf den|im|in der"
         r"|vor dem|vorm|unter dem|auf der) "
         + W + r"?(?:boden|fussboden|flur|fliesen|treppe|strasse|gehweg|teppich|erde)\b",
-        r"\b(?:komm[est]?|kam|kommen|kann|kriege|krieg|kriegen|bekomme|bekommen) " + W
+        r"\b(?:komm[est]?|kam|kommen|kann|kriege|krieg|kriegen|kriegt|bekomme|bekommt|bekommen) "
+        + W
         + r"{0,3}nicht (?:mehr )?(?:allein |alleine |selbst )?(?:hoch|auf|rauf)\b",
         r"\bkann " + W + r"{0,2}nicht (?:mehr )?(?:allein |alleine |selbst )?aufstehen\b",
         r"\bkann (?:sich|mich) " + W + r"?nicht (?:mehr )?(?:bewegen|rühren)\b",
         r"\bfalle " + W + r"?(?:gleich |jetzt )?um\b",
-        r"\b(?:liegt|liege|lag) " + W + r"{0,3}(?:neben dem|vor dem|unterm|unter dem) (?:bett"
-        r"|sofa)\b",
+        r"\b(?:liegt|liege|lieg|lag|liegen) " + W + r"{0,4}(?:neben dem|vor dem|vorm|unterm"
+        r"|unter dem|hinter dem|zwischen) " + W + r"?(?:bett|sofa|sessel|couch|badewanne|dusche"
+        r"|toilette|klo|schrank|tisch)\b",
         r"\b(?:treppe|stufen?) " + W + r"{0,3}(?:runter|herunter|hinunter|hinab|gestolpert"
         r"|gefallen)",
         r"\b(?:vom|von der|aus dem) " + W + r"?(?:stuhl|bett|sofa|rollstuhl|leiter|rollator"
@@ -102,6 +133,8 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:ausgerutscht|gestolpert|hingeknallt|hingeflogen)\b",
         r"\b(?:hüfte|oberschenkel|bein|arm|handgelenk|schulter) " + W + r"{0,2}(?:gebrochen"
         r"|ist ab)\b",
+        r"\b(?:hin|um|nieder)[gj]?e?(?:schlagen|knallt|plumpst|segelt|flogen)\b",
+        r"\bauf die nase [gj]e?fall\w*",
     ),
     "bewusstlos": _compile(
         r"\bbewusst ?los", r"\bohnmacht(?:ig)?\b", r"\bleblos\b", r"\bweggetreten\b",
@@ -115,7 +148,13 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\baugen " + W + r"?verdreht\b", r"\bzuckt " + W + r"{0,3}(?:ganzen körper|am ganzen)",
         r"\bkein(?:en)? (?:puls|herzschlag)\b",
         r"\blässt sich " + W + r"?nicht (?:mehr )?(?:auf)?wecken\b",
-        r"\bmacht " + W + r"{0,2}augen " + W + r"?nicht (?:mehr )?auf\b",
+        r"\b(?:macht|kriegt|kriege|bekommt|bekomme) " + W + r"{0,2}augen " + W
+        + r"?nicht (?:mehr )?auf\b",
+        r"\böffnet " + W + r"{0,2}augen " + W + r"?nicht\b",
+        r"\b(?:ganz|völlig|total|komplett) (?:schlaff|leblos|weggetreten|apathisch)\b",
+        r"\b(?:antwortet|antwortest|antworte) " + W + r"?(?:nicht|kaum|gar nicht)(?: mehr)?" + END,
+        r"\bgibt " + W + r"{0,2}(?:keine antwort|keinen (?:ton|laut|mucks))\b",
+        r"\bschwarz vor (?:den )?augen\b",
     ),
     "atmung": _compile(
         r"\b(?:keine|kaum|schlecht|schwer|wenig) (?:\w+ )?luft\b", r"\b(?:atem|luft)not\b",
@@ -125,6 +164,15 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bnach luft\b", r"\bluft " + W + r"?(?:weg|bleibt weg"
         r"|wegbleibt)\b", r"\batemstillstand\b",
         r"\b(?:lippen|gesicht|haut|finger) " + W + r"{0,2}blau\b", r"\basthmaanfall\b",
+        r"\b(?:kann|konnte|kannst|können) " + W + r"{0,2}(?:nicht|kaum|schwer|schlecht) (?:mehr )?"
+        r"(?:richtig )?(?:atmen|luft holen|durchatmen)\b",
+        r"\b(?:läuft|laufen|lief) " + W + r"{0,3}blau an\b", r"\bblau (?:angelaufen|anlaufen)\b",
+        r"\b(?:pfeift|pfeifen|rasselt|rasseln|brodelt|gurgelt|röchelt) " + W
+        + r"{0,2}(?:beim|bei jedem) atm",
+        r"\bbeim atmen " + W + r"{0,3}(?:pfeift|rasselt|brodelt|gurgelt)\b",
+        r"\bringt " + W + r"?nach (?:luft|atem)\b",
+        r"\bluft " + W + r"{0,3}(?:knapp\w*|eng)\b",
+        r"\b(?:rassel\w*|pfeif\w*|brodel\w*|gurgel\w*|röchel\w*)\b.{0,30}\batm",
     ),
     "brust": _compile(
         r"\bbrust ?(?:schmerz|enge|druck|stechen)",
@@ -136,20 +184,39 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bherz ?(?:infarkt|stillstand|attacke|anfall)", r"\bherzrasen\b",
         r"\bherz " + W + r"?(?:rast|rasen|stolpert|setzt aus|tut weh|schmerzt|sticht)\b",
         r"\b(?:zieht|strahlt) " + W + r"{0,3}(?:in den|in die) " + W + r"?(?:arm|kiefer|schulter)",
+        r"\beng\w* (?:ums|um das|um die|in der|auf der) (?:herz|brust)\b",
+        r"\b(?:herz|brust)\w*\b.{0,80}\b(?:schmerz\w*|zieht|strahlt|ausstrahl\w*) " + W
+        + r"{0,3}(?:bis )?(?:in den|in die|zum|zur) " + W
+        + r"?(?:arm|kiefer|schulter|rücken|hals|nacken)\b",
+        r"\b(?:sitzt|liegt|lastet|drückt|hockt) " + W
+        + r"{0,3}auf (?:der|meiner|seiner|ihrer) brust\b",
+        r"\bschnürt " + W + r"{0,3}(?:brust|hals|kehle)",
+        r"\bauf (?:der|meiner|seiner|ihrer) brust (?:sitzt|liegt|lastet|drückt|hockt)\b",
     ),
     "schlaganfall": _compile(
         r"\bschlag ?an ?fall?", r"\b(?:hirnschlag|hirninfarkt|hirnblutung)\b", r"\bgelähmt\b",
         r"\blähmung", r"\bhalbseitig", r"\blall(?:t|en)\b",
-        r"\b(?:mund ?winkel|mund|gesicht|gesichtshälfte|lippe|augenlid) " + W + r"{0,2}(?:hängt"
+        r"\b(?:mund ?winkel|mund|gesicht|gesichtshälfte|lippe|augenlid|lächeln) " + W
+        + r"{0,2}(?:hängt"
         r"|hängen|schief|verzogen|sackt)",
         r"\bschiefe?[nrs]? (?:mund|gesicht|lippe)",
-        r"\bspricht " + W + r"{0,3}(?:undeutlich|verwaschen|komisch|lallend)\b",
+        r"\b(?:spricht|redet|redt) " + W + r"{0,3}(?:undeutlich|verwaschen|komisch|lallend)\b",
         r"\b(?:kann|konnte|kannst) " + W + r"{0,3}nicht (?:mehr )?(?:richtig )?(?:sprechen"
         r"|reden)\b",
         r"\bsprache " + W + r"?weg\b", r"\bfinde?t " + W + r"?keine worte\b",
         r"\b(?:arm|hand|bein|seite|gesichtshälfte|körperhälfte)\w* " + W + r"{0,3}"
         r"(?:nicht (?:mehr )?(?:bewegen|heben|spüren)|taub|gelähmt|schlaff|hängt)\b",
         r"\b(?:sieht|sehe|seh) " + W + r"{0,2}doppelt\b",
+        r"\bkein gefühl " + W + r"{0,2}(?:in|im) " + W + r"{0,2}(?:arm|hand|bein|fuß|gesicht"
+        r"|seite|körperhälfte)",
+        r"\bzunge " + W + r"{0,2}(?:schwer|lahm|gelähmt|taub)\b",
+        r"\b(?:arm|arme|hand|hände|bein|beine) " + W + r"{0,3}nicht (?:mehr )?" + W
+        + r"{0,2}(?:hoch|oben) ?(?:halten|heben|kriegen)\b",
+        r"\blächelt " + W + r"?schief\b",
+        r"\b(?:plötzlich|auf einmal|seit eben|seit vorhin)\b.{0,40}\b(?:sehe|sieht|seh)\b.{0,50}"
+        r"\b(?:nichts|nix|kaum was|schwarz) mehr\b",
+        r"\b(?:sehe|sieht|seh)\b.{0,50}\b(?:nichts|nix|kaum was) mehr\b.{0,30}\b(?:plötzlich"
+        r"|auf einmal|seit eben|seit vorhin)\b",
     ),
     "blutung": _compile(
         r"\bblut(?:et|en) " + W + r"?(?:stark|sehr|viel|ganz doll|doll|wie verrückt|heftig"
@@ -159,13 +226,27 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bhört " + W + r"?nicht (?:mehr )?auf (?:zu )?bluten\b",
         r"\bblut\w* " + W + r"{0,3}hört " + W + r"{0,2}nicht (?:mehr )?auf\b",
         r"\b(?:viel|überall|so viel|eine menge|voller) " + W + r"?blut\b", r"\bblutlache\b",
-        r"\b(?:spuckt|spucke|hustet|huste|erbricht|kotzt|erbreche) " + W + r"?blut\b",
+        r"\b(?:spuckt|spucke|spuck|hustet|huste|erbricht|kotzt|erbreche) " + W + r"?blut\b",
         r"\b(?:schwer|stark|schlimm|großflächig) " + W + r"{0,2}(?:verbrannt|verbrüht|verletzt)\b",
         r"\b(?:tiefe|große|klaffende) " + W + r"?(?:wunde|schnittwunde)\b", r"\bplatzwunde\b",
+        r"\b(?:wunde|blut|ader|schlagader)\w* " + W + r"{0,4}(?:spritzt|spritzen|sprudelt"
+        r"|pulsiert|schießt)\b",
+        r"\bblut (?:läuft|fließt|strömt|quillt|schießt|sprudelt)\b",
+        r"\b(?:handtuch|verband|pflaster|tuch|tücher|küchenrolle|kompresse)\w* " + W
+        + r"{0,3}(?:durch|durchgeblutet|durchgeweicht|voller blut|voll blut)\b",
+        r"\bblut\w* " + W + r"{0,4}seit (?:über |mehr als )?(?:einer|zwei|drei|\d+) "
+        r"(?:stunde|stunden|minuten)\b",
+        r"\b(?:läuft|tropft|blutet|fließt|suppt) und (?:läuft|tropft|blutet|fließt|suppt)\b",
+        r"\b(?:krampfader|ader|wunde|narbe)\w* " + W
+        + r"{0,3}(?:aufgeplatzt|geplatzt|aufgegangen)\b",
+        r"\bkaffeesatz\b",
     ),
     "ersticken": _compile(
         r"\berstick\w*", r"\bverschluckt\b",
-        r"\b(?:steckt|stecken|hängt) " + W + r"{0,3}(?:im hals|in der kehle|im rachen)",
+        r"\b(?:steckt|stecken|hängt|sitzt) " + W + r"{0,5}(?:im hals|in der kehle|im rachen"
+        r"|in der speiseröhre)",
+        r"\b(?:in den|in die) " + W + r"?(?:hals|rachen|kehle|luftröhre|speiseröhre) " + W
+        + r"?(?:gerutscht|geraten|gekommen)",
         r"\b(?:im hals|in der kehle|im rachen) " + W + r"?stecken",
     ),
     "feuer_gas": _compile(
@@ -176,7 +257,8 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bbrenn(?:t|en)\b(?! mir| beim| bei | auf der seele| unter)"
         r"(?!(?: \w+){0,3} (?:augen|haut|wunde|zunge|hals|magen|füße|narbe)\b)",
         r"\b(?:qualm|qualmt|verqualmt|rauch)\b",
-        r"\brauchmelder " + W + r"?(?:piept|piepst|geht|losgegangen|schlägt|heult|alarm)",
+        r"\b(?:rauch|co|kohlenmonoxid|gas) ?melder " + W
+        + r"?(?:piept|piepst|geht|losgegangen|schlägt|heult|alarm)(?!.*batterie)",
         r"\b(?:riech|stink)\w* " + W + r"{0,3}(?:nach )?(?:gas|rauch|verbrannt|verkohlt|brand"
         r"|qualm)\b",
         r"\b(?:gas|brand|rauch)geruch\b", r"\bgasleck\b", r"\bkohlenmonoxid\b",
@@ -187,7 +269,8 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:aufgebrochen|aufgehebelt)\b",
         r"\b(?:bricht|brechen|brecht|brach|brachen) " + W + r"{0,3}(?:bei (?:mir|uns|ihr|ihm)"
         r"|in (?:die|unsere|meine|seine|ihre) wohnung|ins haus) ein\b",
-        r"\w*tür\w* " + W + r"?(?:aufzubrechen|aufbrechen|eingetreten|aufhebeln)",
+        r"\w*(?:tür|fenster)\w* " + W + r"?(?:aufzubrechen|aufbrechen|eingetreten|aufhebeln"
+        r"|aufzuhebeln|aufgehebelt)",
         r"\b(?:fremde?[rnms]?|jemand) " + W + r"{0,3}(?:in|im) (?:der |meiner |unserer |dem "
         r"|meinem |unserem |seiner |ihrer )?"
         r"(?:wohnung|haus|keller|zimmer|schlafzimmer)\b",
@@ -197,8 +280,9 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bmacht sich " + W + r"{0,3}zu schaffen\b", r"\bhöre (?:jemanden|einen|wen|schritte)\b",
         r"\bklettert " + W + r"{0,3}(?:balkon|fenster)",
         r"\b(?:schlägt|schlagen|verprügelt|prügelt|bedroht|bedrohen|würgt|tritt|misshandelt"
-        r"|schubst|vergewaltigt)"
-        r" " + W + r"?(?:mich|uns|meine|meinen|ihn|sie|mama|papa|oma|opa)\b(?!(?: \w+){0,4} vor\b)",
+        r"|schubst|vergewaltigt|haut|hauen)"
+        r" " + W + r"?(?:mich|uns|meine|meinen|ihn|sie|mama|papa|oma|opa|tochter|frau|mann"
+        r"|mutter|kind|kinder)\b(?!(?: \w+){0,4} vor\b)",
         r"\b(?:hat|haben) " + W + r"{0,3}(?:geschlagen|verprügelt|gewürgt|getreten|bedroht"
         r"|angegriffen|geschubst|misshandelt|eingesperrt|vergewaltigt)\b",
         r"\b(?:werde|wurde|wird|werden) " + W + r"{0,3}(?:geschlagen|verprügelt|gewürgt"
@@ -209,6 +293,17 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bdroht " + W + r"{0,3}(?:mich|uns|mir) " + W + r"{0,2}(?:umzubringen|zu töten"
         r"|zu schlagen)",
         r"\bgewalt\b",
+        r"\bdroh\w* (?:mir|mich|uns|ihr|ihm)\b",
+        r"\b(?:geht|gehen|ging) " + W + r"{0,4}auf (?:mich|uns|sie|ihn|mama|papa|oma|opa) los\b",
+        r"\b(?:fenster|scheibe|tür|haustür|balkontür)\w* " + W + r"{0,2}(?:eingeschlagen"
+        r"|eingetreten|eingeworfen|aufgebrochen)\b",
+        r"\b(?:jemand|einer|ein mann|eine frau|ein fremder|fremde|der typ|die typen)\b.{0,40}"
+        r"\bwill (?:hier |bei mir |bei uns |unbedingt )?(?:rein|herein)\b",
+        r"\b(?:er|sie|der|die|einer|jemand|man) " + W + r"{0,3}(?:mich|uns|meine\w*|ihn|sie) " + W
+        + r"{0,2}(?:umbringt|umbringen|umzubringen|tötet|töten|absticht|abstechen)\b",
+        r"\bam (?:schloss|türschloss|fenster|türgriff) " + W + r"?(?:rum|herum)?gefummelt\b",
+        r"\bwühl\w* " + W + r"{0,3}(?:schränke?n?|sachen|schubladen)\b",
+        r"\bhöre? " + W + r"?(?:sie|ihn|jemanden|die|den) " + W + r"?(?:schreien|brüllen|um hilfe)",
     ),
     "vergiftung": _compile(
         r"\b(?:zu viele|alle|ganz viele|sehr viele|viel zu viele|ganze packung|die ganzen"
@@ -222,6 +317,20 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r" " + W + r"{0,3}(?:getrunken|geschluckt|gegessen|verschluckt)",
         r"\b(?:getrunken|geschluckt|gegessen) " + W + r"{0,3}(?:reiniger|putzmittel|entkalker"
         r"|gift)\b",
+        r"\b(?:pilze|beeren|giftpflanze\w*|eibe|fingerhut|maiglöckchen)\b.{0,60}\b(?:erbricht"
+        r"|erbrechen|übel|kotzt|krämpfe|bauchkrämpfe|schwindlig|schwindelig|durchfall)",
+        r"\b(?:ganze[ns]?|komplette[ns]?|volle[ns]?) " + W + r"?(?:flasche|fläschchen|packung"
+        r"|schachtel|blister|dose|röhrchen)\w* " + W + r"{0,3}(?:aus)?(?:getrunken|geschluckt"
+        r"|genommen|gegessen|leer)",
+        r"\w*(?:tabletten|pillen|medikament\w*|dosis|tropfen)\w* " + W + r"{0,3}(?:doppelt|dreifach"
+        r"|mehrfach|zweimal|dreimal|mehrmals|zu viel|zuviel)\b",
+        r"\w*(?:tabletten|pillen|medikament\w*) " + W + r"{0,2}mit (?:alkohol|schnaps|wein|bier"
+        r"|likör)\b",
+        r"\b(?:knollenblätterpilz|fliegenpilz|giftpilz)\w*",
+        r"\bviele " + W + r"{0,2}\w*(?:tabletten|pillen) " + W + r"{0,4}(?:genommen|geschluckt"
+        r"|eingenommen)\b",
+        r"\b(?:übel|schlecht|\w*schlecht|erbricht|erbrechen|kotzt|krämpfe)\b.{0,60}\b\w*pilz\w*",
+        r"\b(?:doppelte|dreifache|mehrfache|zehnfache) (?:dosis|menge|portion)\b",
     ),
     "zucker": _compile(
         r"\bunter ?zucker\w*", r"\büber ?zucker\w*", r"\bhypo\b",
@@ -229,19 +338,19 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:blut)?zucker\w* " + W + r"{0,3}(?:zu )?(?:niedrig|tief|hoch|im keller|entgleist"
         r"|verrückt|sackt ab|fällt|abgestürzt)\b",
         r"\b(?:blut)?zucker\w* " + W + r"{0,3}(?:[1-9]|[1-5]\d|[5-9]\d\d)\b",
-        r"\b(?:diabet\w*|zuckerkrank\w*|insulin\w*)\b.{0,80}\b(?:zittert|zittern|schwitzt"
-        r"|kaltschweißig|verwirrt|wirr|benommen|torkelt)\b",
-        r"\b(?:zittert|schwitzt|kaltschweißig|verwirrt|benommen)\b.{0,80}\b(?:diabet\w*"
-        r"|zuckerkrank\w*|insulin\w*)\b",
+        r"\b" + DIABETES + r".{0,80}\b" + LOW_OR_HIGH_SUGAR_SIGN,
+        r"\b" + LOW_OR_HIGH_SUGAR_SIGN + r".{0,80}\b" + DIABETES,
+        r"\b(?:messgerät|gerät|zuckerwert|wert|zucker\w*) " + W
+        + r"{0,5}(?:(?:über|unter|bei|auf) )*(?:[3-9]\d\d|[1-4]\d)\b",
+        r"\binsulin " + W + r"{0,2}gespritzt\b.{0,40}\b(?:nichts|nix|kaum|nicht) (?:\w+ )?"
+        r"gegessen\b",
         r"\b(?:zu viel|doppelt"
         r"|zweimal) " + W + r"{0,2}insulin\b", r"\binsulin " + W + r"{0,3}(?:zu viel|doppelt"
         r"|zweimal)\b",
     ),
     "verwirrt_fieber": _compile(
-        r"\bfieber\b.{0,80}\b(?:verwirrt|wirr|durcheinander|fantasiert|phantasiert|halluziniert"
-        r"|erkennt (?:mich|uns) nicht|apathisch|benommen|delir\w*)",
-        r"\b(?:verwirrt|wirr|durcheinander|fantasiert|phantasiert|apathisch"
-        r"|benommen)\b.{0,80}\bfieber\b",
+        r"\b" + FEVER + r"\b.{0,100}\b" + CONFUSED,
+        r"\b" + CONFUSED + r"\b.{0,100}\b" + FEVER + r"\b",
         r"\b(?:plötzlich|auf einmal|seit heute|seit vorhin"
         r"|seit ein paar stunden) " + W + r"{0,4}(?:verwirrt|durcheinander|wirr)\b",
         r"\b(?:verwirrt|durcheinander|wirr)\b " + W + r"{0,3}(?:plötzlich|auf einmal|seit heute"
@@ -258,29 +367,37 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|erhängen|erschießen|umbring\w*)\b",
         r"\b(?:bring|bringe|bringt|bringen|brachte) " + W + r"?(?:mich|sich|dich"
         r"|uns) " + W + r"{0,2}um\b(?! (?:den|die|das)\b)",
-        r"\b(?:mir|sich|ihm|ihr|dir) " + W + r"?(?:das|dem) leben (?:zu )?nehm",
-        r"\bnicht mehr (?:weiter ?)?leben\b", r"\bnicht mehr da sein\b",
+        r"\b(?:mir|sich|ihm|ihr|dir) " + W + r"{0,3}(?:das|dem) leben (?:zu )?nehm",
+        r"\bnicht mehr (?:weiter ?)?leben\b", r"\bnicht mehr da (?:sein|wär|wäre|bin)\b",
         r"\bkeine (?:kraft|lust|freude) mehr (?:zu |zum )?leben\b",
-        r"\b(?:will|möchte|möchten|wollen|möcht|würde gern|würde am liebsten|wünsche mir) " + W
-        + r"{0,2}sterben\b(?! zu hause| zuhause| daheim| in würde| im | in meine| ohne)",
+        r"\bkeine? (?:lust|kraft|freude) mehr (?:auf|am|zum|zu|op) (?:das )?leben\b",
+        r"\bwenn (?:ihr|du|sie) (?:das|dies|den brief) (?:lest|liest|lesen)\b",
+        r"\b(?:will|möchte|möchten|wollen|möcht|würde gern|würde am liebsten|wünsche mir) "
+        r"(?:(?!nicht |im |in |zu |zuhause |daheim |allein\w* |ohne )\w+ ){0,5}"
+        r"sterben\b(?! zu hause| zuhause| daheim| in würde| im | in meine| ohne)",
+        r"\b(?:nimmt|nehme|nehm|nahm|nehmen) (?:sich|mir|ihm|ihr) " + W + r"?(?:das|dem) leben\b",
+        r"\b(?:seil|strick)\b " + W + r"{0,3}(?:besorgt|gekauft|bereit|geknüpft)",
+        r"\bwozu (?:noch )?(?:weitermachen|weiterleben|leben)\b",
         r"\b(?:am liebsten|lieber) " + W + r"?(?:wäre|wär) (?:ich|er|sie) " + W + r"?tot\b",
         r"\bwäre " + W + r"?lieber " + W + r"?tot\b", r"\btot sein\b",
         r"\bkeinen? (?:sinn|ausweg) " + W + r"?mehr\b", r"\b(?:leben"
         r"|alles) " + W + r"{0,2}keinen sinn\b",
         r"\b(?:mir|sich|ihm|ihr) (?:et)?was an(?:zu)?tun\b",
+        r"\b(?:tut|tue|tun) (?:sich|mir) " + W + r"{0,2}(?:et)?was an\b",
         r"\bschluss mit (?:allem|dem leben|mir|meinem leben|alles)\b",
         r"\b(?:will|möchte|wollen) " + W + r"{0,2}(?:das |dem )?(?:alles|mein leben"
         r"|meinem leben) (?:beenden|ein ende)",
         r"\b(?:allem|meinem leben|seinem leben|ihrem leben|dem ganzen) ein ende (?:setzen"
         r"|machen|bereiten)",
-        r"\btabletten " + W + r"?(?:gesammelt|gehortet|gebunkert)\b", r"\b(?:sammle|horte"
+        r"\btabletten " + W + r"{0,2}(?:\w*gesammelt|gehortet|gebunkert|zusammengesucht)\b",
+        r"\b(?:sammle|horte"
         r"|sammelt) " + W + r"{0,2}tabletten",
         r"\b(?:spring|springe|springt|springen|stürze mich|werfe mich) " + W + r"{0,3}(?:vom"
         r"|von der"
         r"|von einer|aus dem|vor den|vor einen) "
         + W + r"?(?:dach|balkon|fenster|brück\w*|hochhaus|zug|lkw|bus)",
         r"\bvor (?:den|einen) (?:zug|lkw|bus) " + W + r"?(?:werfen|springen|laufen)",
-        r"\b(?:nicht mehr|nie mehr|nie wieder) (?:auf)?wach(?:en|e)\b",
+        r"\b(?:nicht mehr|nie mehr|nie wieder|nicht wieder) (?:auf)?wach(?:en|e)\b",
         r"\b(?:würde|wird) " + W + r"{0,3}(?:niemand|keiner|kein mensch) " + W + r"?vermissen",
         r"\b(?:niemand|keiner|kein mensch) " + W + r"{0,2}(?:würde|wird) " + W + r"{0,2}(?:mich"
         r"|uns) " + W + r"?vermissen",
@@ -291,13 +408,18 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"|der familie) " + W + r"{0,2}(?:nur )?(?:eine "
         r"|zur )?last\b",
         r"\bwill nicht mehr" + END,
+        r"\b(?:brück\w*|dach|balkon|hochhaus|gleis\w*)\b.{0,60}\bspring\w*",
+        r"\beinschlafen\b.{0,40}\b(?:nie|nicht) (?:mehr|wieder) (?:aufwachen|wach werden"
+        r"|aufstehen)\b",
+        r"\btabletten " + W + r"{0,3}(?:bereit|parat|zurechtgelegt)\b",
+        r"\bverabschied\w* (?:sich|mich) (?:für immer|von allen|von euch|von dieser welt)",
     ),
-    "notruf": _compile(
+    CALL_FOR_HELP: _compile(
         r"(?<!\bim )(?<!\bfür den )(?<!\bbei einem )(?<!\bin einem )(?<!\bfür einen )(?<!\bfür )"
         r"\bnotfall\b",
         r"(?<!\bmit )(?<!\bund )(?<!\bmobiler )(?<!\bmobile )(?<!\bmobilen )"
         r"\bnotruf\b(?! ?(?:system|gerät|uhr|armband|knopf|taste))",
-        r"(?<!\bbei der )(?<!\bvon der )"
+        r"(?<!\bbei der )(?<!\bvon der )(?<!\bfreiwilligen )(?<!\bfreiwillige )"
         r"\b(?:notarzt|krankenwagen|rettungswagen|rtw|rettungsdienst|sanitäter"
         r"|feuerwehr)\b", r"\b112\b",
         r"\b(?:ruf\w*|brauche|hol\w*) " + W + r"{0,2}polizei\b", r"\bpolizei (?:rufen|holen"
@@ -307,6 +429,13 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:schnell|sofort|dringend) " + W + r"?hilfe\b", r"\bhilfe " + W + r"?(?:schnell"
         r"|sofort)\b",
         r"\bsos\b", r"\bum leben und tod\b",
+        r"(?:^|[.;:!?] *)hilfe+\b(?! (?:beim|bei|für|zum|zur|im|in|mit|zu|von|vom|gesucht|suchen"
+        r"|brauchen|benötigt|und|oder)\b)(?= \w)",
+        r"\b(?:etwas|was) (?:ganz |sehr )?(?:schlimmes|schreckliches|furchtbares) (?:ist )?"
+        r"passiert\b",
+        r"\bschick\w* " + W + r"{0,3}(?:jemanden|hilfe|wen|einen arzt|den notarzt)\b",
+        r"\bes ist (?:sehr |ganz |wirklich )?dringend\b",
+        r"\bpolizei\b(?= *(?:bitte|sofort|schnell|!))",
     ),
 }
 
@@ -317,6 +446,18 @@ CAPPED: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bkann nicht mehr" + END, r"\bsterbehilfe\b", r"\bkeine kraft mehr\b",
     ),
 }
+
+# Words that point to suicidal intent rather than physical danger. Alone they are no
+# emergency; they choose the kind of help (TelefonSeelsorge and 112) when the trained
+# classifier recognised an emergency the categories above found no words for.
+SUICIDE_HINTS = _compile(
+    r"\bschluss\b", r"\b(?:zur|eine) last\b", r"\blast (?:fallen|sein)\b", r"\bins wasser\b",
+    r"\b(?:pistole|revolver|gewehr|waffe|strick|seil)\b", r"\bgleis\w*", r"\b(?:aufhängen"
+    r"|aufzuhängen|erhängen)\b", r"\babschied\w*", r"\bverabschied\w*", r"\btschüss\b",
+    r"\bdas war'?s\b", r"\bnicht mehr da\b", r"\btestament\b", r"\bverschenkt\b",
+    r"\bmag (?:nimmer|nicht mehr)\b", r"\bwill nicht mehr\b", r"\bsterben\b", r"\btot\b",
+    r"\bkeinen? sinn\b", r"\b(?:handgelenk|pulsader)\w*", r"\b(?:brücke|dach|balkon)\b",
+)
 
 # Key words found with one typo; real words one edit away are listed as never-typos.
 TYPO_WORDS = {
@@ -338,16 +479,26 @@ COLLOQUIAL = {
     "ick": "ich", "hab": "habe", "nen": "einen", "ne": "eine", "grad": "gerade", "jrad": "gerade",
     "gfalle": "gefallen", "gfallen": "gefallen", "jefallen": "gefallen", "jefalln": "gefallen",
     "gefalln": "gefallen", "umjefalln": "umgefallen", "hinjefalln": "hingefallen",
+    "aufm": "auf dem", "inne": "in der", "kricht": "kriegt", "kriag": "kriege",
+    "koa": "keine", "gsicht": "gesicht", "hoass": "heiss", "nimma": "nicht mehr", "woas": "weiss",
+    "janze": "ganze", "jefuttert": "gegessen", "tablette": "tabletten", "mieh": "mehr",
+    "levve": "leben", "dat": "das", "jetz": "jetzt", "nix": "nichts",
 }
 
 # --- clause context -------------------------------------------------------------------------
 
 CLAUSE_BREAK = re.compile(r"[.;:!?\n]+|,(?! *(?:dass|ob|wenn|falls|wie|bevor|nachdem|damit|weil"
     r"|sobald)\b)"
-                          r"|\b(?:und|aber|doch|sondern|denn|jedoch|trotzdem|oder)\b")
+                          r"|(?<!\d )\b(?:und|aber|doch|sondern|denn|jedoch|trotzdem"
+                          r"|oder)\b(?! \d)")
 NEGATORS = {"nicht", "kein", "keine", "keinen", "keiner", "keinem", "nie", "niemals", "weder"}
 NEGATION_STOPS = {"ob", "dass", "wie", "was", "wo", "wer", "wann", "weil", "wenn", "falls"}
 NEGATION_WINDOW = 3
+# A negation after the hit that takes the need back: "einen Krankenwagen brauchen wir nicht".
+NEGATED_AFTER = re.compile(r"^ (?:\w+ ){0,2}(?:brauch\w*|benötig\w*|nötig|notwendig) (?:\w+ )?"
+                           r"(?:nicht|keinen|keine|kein)\b")
+# ... and right after a short hit: "es brennt nicht", "brennt nix"
+NEGATED_RIGHT_AFTER = re.compile(r"^ (?:nicht|nichts|keineswegs)\b")
 
 # A question about the topic or a harmless setting: never acute.
 TOPIC = _compile(
@@ -378,41 +529,68 @@ TOPIC = _compile(
     r"\b(?:warnt|warnung|ratgeber|broschüre|vortrag)\b",
     r"\bwie (?:spreche|rede) ich\b", r"\bwie (?:kann|soll) ich " + W + r"{0,3}(?:helfen"
         r"|unterstützen|ansprechen)\b",
+    r"\bwor(?:an|auf) " + W + r"{0,2}(?:sieht|sehe|merkt|merke|bemerkt|bemerke) (?:man|ich)\b",
+    r"\bwofür (?:steht|stehen|steh)\b", r"\bbuchstaben\b", r"\bstimmt es\b",
+    r"\b(?:nummer|rufnummer|telefonnummer)\b", r"\bfragen? (?:zum|zur|zu|wegen|über)\b",
+    r"\b(?:eigentlich|vorboten|\w*zeichen|test|typisch\w*|gilt|was bringt|berät|beraten)\b",
+    r"\bgegen (?:einbr\w*|feuer|brand|stürze|sturz\w*|gas)\b",
+)
+# Figures of speech: "zum Ersticken schwül", "ich ersticke in Papierkram".
+IDIOM = _compile(
+    r"\bzum ersticken\b",
+    r"\berstick\w* (?:in|im) (?:\w+ )?(?:arbeit|papierkram|papier|post|briefen|formularen|akten"
+    r"|terminen|müll|schulden|rechnungen)\b",
 )
 # Something happening now: a past or hypothetical clause stays acute.
 NOW = _compile(
-    r"\b(?:gerade|eben|soeben|jetzt|sofort|schnell|dringend|heute|vorhin|momentan|grade)\b",
+    r"\b(?:gerade|eben|soeben|jetzt|vorhin|momentan|grade)\b",
     r"(?:^|[.,;:!?] *)(?:bitte )?hilfe\b", r"\bhilfe *!",
     r"\bseit (?:einer|zwei|drei|ein paar|einigen|\d+) (?:minuten?|stunden?)\b",
     r"\b(?:immer noch|noch immer|liegt noch)\b", r"\bkomm\w* " + W + r"{0,3}nicht (?:mehr )?hoch\b",
 )
+# Urgency words that keep a clause acute unless it speaks of the past or of an event that is over
+# ("die Feuerwehr hatte es schnell im Griff").
+URGENT = _compile(r"\b(?:sofort|schnell|dringend|heute)\b")
 # The past: lowers physical danger and suicidal intent alike.
-PAST = _compile(
+PAST_TIME = _compile(
     r"\bvor " + W + r"?(?:jahr|jahren|monat|monaten|woche|wochen|tag|tagen)\b",
     r"\b(?:letzte[nsr]?|vorige[nsr]?|vergangene[nsr]?) (?:jahr|monat|woche|sommer|winter|herbst"
         r"|frühling|mal)\b",
     r"\b(?:damals|früher|neulich|kürzlich|mal wieder|schon mal|schon einmal|mehrmals|ehemals)\b",
-    r"(?<!\bseit )\bgestern\b", r"\b(?:hatte|hatten|hattest|gehabt|war damals)\b",
+    r"(?<!\bseit )\bgestern\b", r"\bwar damals\b",
     r"\b(?:war|waren) " + W + r"{0,3}(?:da|hier|gekommen)\b", r"\bwieder (?:gut|besser|zu hause"
         r"|daheim)\b",
-    r"\b(?:nach|seit) (?:dem|einem|ihrem|seinem|meinem|unserem|der|ihrer|seiner|meiner) " + W + r"?"
-    r"(?:sturz|schlaganfall|herzinfarkt|unfall|brand|einbruch|operation|krankenhaus\w*)\b",
+    r"\b(?:nach|seit) (?:dem|einem|ihrem|seinem|meinem|unserem|der|ihrer|seiner|meiner|\w+s) "
+    + W + r"?(?:sturz|schlaganfall|herzinfarkt|infarkt|unfall|brand|einbruch|operation"
+    r"|krankenhaus\w*)\b",
+    r"\b(?:länger|lange|ewig|jahre|monate|wochen|tage) her\b",
+    r"\b(?:nach|seit) " + W + r"{0,3}(?:stürzen|stürze|hirnblutung|op)\b",
+    r"\b(?:in diesem|dieses) jahr\b", r"\bim krieg\b",
     r"\bim (?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
         r"|dezember)\b",
     r"\b(?:19|20)\d\d\b",
 )
+# "hatte" marks the past - except for poisoning, which is told in the past tense ("ich hatte
+# Pilze in der Pfanne").
+PAST = PAST_TIME + _compile(r"\b(?:hatte|hatten|hattest|gehabt)\b")
+INGESTION = "vergiftung"
 # Habits, hypotheticals, worries, settings without danger: lower physical danger only.
-NOT_NOW = PAST + _compile(
+NOT_NOW_SETTINGS = _compile(
     r"\b(?:öfter|oft|häufig|ständig|immer wieder|manchmal|regelmäßig|jedes mal|schon zweimal"
         r"|schon dreimal)\b",
     r"\b(?:wenn|falls|sollte|angenommen|irgendwann|jemals|eventuell)\b",
     r"\b(?:angst|sorge|sorgen|befürchte|fürchte|furcht|panik)\b", r"\b(?:aufpassen|passiert)\b",
     r"\bseit " + W + r"?(?:jahren|monaten|wochen|langem|längerem)\b",
-    r"\b(?:demenz|dement|alzheimer)\b", r"\bbatterie\w*", r"\b(?:wird|werde|würde) mal\b",
+    r"\bbatterie\w*", r"\b(?:wird|werde|würde) mal\b",
     r"\b(?:hast|haben) (?:du|sie) (?:mal )?feuer\b", r"\bfeuer geben\b", r"\bbei (?:einem|einer)\b",
     r"\b(?:arbeitet|arbeite|ist|war|bin) " + W + r"{0,2}(?:bei der|beim|bei) " + W
     + r"?(?:feuerwehr|rettungsdienst|polizei)",
-    r"\b(?:baum|äste|ast|\w*kurs|aktie\w*|preis\w*|zaun|schrank|regal|vase|flasche|bild)\b",
+    r"\b(?:baum|äste|ast|\w*kurs|aktie\w*|preis\w*|zaun|schrank|regal|vase|bild)\b",
+    r"\b(?:computer|rechner|laptop|handy|tablet|programm|börse|unkraut|pflanze\w*|tomate\w*"
+    r"|blume\w*|beet)\b",
+    r"\b(?:zweimal|dreimal|mehrmals|mehrfach|öfters) " + W
+    + r"?(?:gestürzt|hingefallen|gefallen)\b",
+    r"\b(?:fast|beinahe|erzählt|erzählte|erzählen|spiel\w*|modell\w*|sammle|sammel\w*)\b",
     r"\bvor (?:lachen|schreck|freude|wut|neid|müdigkeit)\b",
     r"\b(?:kamin|ofen|grill\w*|lagerfeuer|osterfeuer|kerzen?|feuerzeug|sauna)\b",
     r"\b(?:mir|ihr|ihm|uns) (?:ist|sind) " + W + r"{0,4}(?:runter|herunter|hin)gefallen\b",
@@ -426,6 +604,8 @@ RESOLVED = _compile(
         r"|entlassen)\b", r"\bnichts (?:schlimmes )?passiert\b",
     r"\bwieder (?:auf den beinen|zu hause"
         r"|daheim)\b", r"\bentlassen\b", r"\bnicht (?:so )?schlimm\b",
+    r"\b(?:niemand|keiner) (?:wurde|ist|war) (?:\w+ )?verletzt\b", r"\bbehoben\b",
+    r"\bim griff\b",
 )
 
 
@@ -433,6 +613,7 @@ RESOLVED = _compile(
 class _Hit:
     category: str
     tier: Tier
+    start: int
 
 
 def assess(text: str) -> Assessment:
@@ -449,9 +630,15 @@ def assess(text: str) -> Assessment:
     return _verdict(judged)
 
 
+def suicide_hinted(text: str) -> bool:
+    """Does the message point to suicidal intent (see SUICIDE_HINTS)?"""
+    folded = _prepare(text)
+    return any(p.search(folded) for p in SUICIDE_HINTS)
+
+
 def _prepare(text: str) -> str:
-    words = (COLLOQUIAL.get(word, word) for word in fold(text[:2000]).split(" "))
-    return " ".join(words)
+    return re.sub(r"[a-z]+", lambda word: COLLOQUIAL.get(word.group(), word.group()),
+                  fold(text[:2000]))
 
 
 def _matches(folded: str) -> list[tuple[str, re.Match[str], bool]]:
@@ -469,12 +656,13 @@ def _matches(folded: str) -> list[tuple[str, re.Match[str], bool]]:
     return found
 
 
-def _clause(folded: str, start: int, end: int) -> tuple[str, str]:
-    """The clause around a hit: (text before the hit in its clause, the whole clause)."""
+def _clause(folded: str, start: int, end: int) -> tuple[str, str, str]:
+    """The clause around a hit: (text before the hit in its clause, the whole clause, text
+    after the hit in its clause)."""
     breaks = [(m.start(), m.end()) for m in CLAUSE_BREAK.finditer(folded)]
     left = max((e for s, e in breaks if e <= start), default=0)
     right = min((s for s, e in breaks if s >= end), default=len(folded))
-    return folded[left:start], folded[left:right]
+    return folded[left:start], folded[left:right], folded[end:right]
 
 
 def _negated(before: str) -> bool:
@@ -491,24 +679,43 @@ def _negated(before: str) -> bool:
 
 def _judge(folded: str, category: str, start: int, end: int, capped: bool,
            resolved: bool) -> _Hit | None:
-    before, clause = _clause(folded, start, end)
-    if _negated(before):
+    before, clause, after = _clause(folded, start, end)
+    if _cancelled(folded[start:end].split(), before, after):
         return None
-    if capped or any(p.search(clause) for p in TOPIC):
-        return _Hit(category, POSSIBLE)
+    return _Hit(category, _tier(category, clause, capped, resolved), start)
+
+
+def _cancelled(hit: list[str], before: str, after: str) -> bool:
+    """A negation takes the hit back: before it, or right after a short one ("brennt nicht";
+    not "kriag koa luft ned", where dialect negates twice)."""
+    short = len(hit) <= 2 and not NEGATORS.intersection(hit)
+    return (_negated(before) or bool(NEGATED_AFTER.match(after))
+            or (short and bool(NEGATED_RIGHT_AFTER.match(after))))
+
+
+def _found_in(clause: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
+    return any(p.search(clause) for p in patterns)
+
+
+def _tier(category: str, clause: str, capped: bool, resolved: bool) -> Tier:
+    if capped or _found_in(clause, TOPIC + IDIOM):
+        return POSSIBLE
     if category == SUICIDE_CATEGORY:
-        past = any(p.search(clause) for p in PAST)
-        return _Hit(category, POSSIBLE if past else ACUTE)
-    if any(p.search(clause) for p in NOW):
-        return _Hit(category, ACUTE)
-    if resolved or any(p.search(clause) for p in NOT_NOW):
-        return _Hit(category, POSSIBLE)
-    return _Hit(category, ACUTE)
+        return POSSIBLE if _found_in(clause, PAST) else ACUTE
+    if _found_in(clause, NOW):
+        return ACUTE
+    if resolved or _found_in(clause, PAST_TIME if category == INGESTION else PAST):
+        return POSSIBLE
+    if _found_in(clause, URGENT):
+        return ACUTE
+    return POSSIBLE if _found_in(clause, NOT_NOW_SETTINGS) else ACUTE
 
 
 def _verdict(hits: list[_Hit]) -> Assessment:
     if not hits:
         return NO_DANGER
+    # the danger named first decides; a bare call for help only when nothing more is said
+    hits = sorted(hits, key=lambda hit: (hit.category == CALL_FOR_HELP, hit.start))
     acute = [hit for hit in hits if hit.tier == ACUTE]
     if acute:
         # physical danger first (112), then suicidal intent (TelefonSeelsorge and 112)

@@ -59,6 +59,19 @@ from safety.text import fold, normalise, within_one_edit
     ("Oma hat hohes Fieber und ist total verwirrt", "verwirrt_fieber"),
     ("Ich habe Pflegegrad 2 und bin eben im Bad ausgerutscht", "sturz"),
     ("wir brauchen sofort einen Notarzt", "notruf"),
+    # two signs together: fever and confusion, diabetes and its signs
+    ("oma hat schüttelfrost und erkennt uns nicht mehr", "verwirrt_fieber"),
+    ("er glüht richtig und redet nur noch durcheinander", "verwirrt_fieber"),
+    ("mein zuckermessgerät zeigt 28 und ich zittere", "zucker"),
+    ("Mama spritzt Insulin und ist seit dem Mittag kaum noch wach", "zucker"),
+    ("papa hat wohl die doppelte dosis von seinen herztabletten genommen", "vergiftung"),
+    ("das blut spritzt aus der wunde an der hand", "blutung"),
+    ("meine Frau hat kein Gefühl mehr im linken Arm", "schlaganfall"),
+    ("ein fremder hat unsere balkontür eingetreten", "gewalt"),
+    ("mir ist ein stück fleisch in den hals gerutscht", "ersticken"),
+    ("der atmet so komisch und pfeift bei jedem atemzug", "atmung"),
+    ("Es ist mir so eng um die Brust, ich habe Angst", "brust"),
+    ("Papa ist die Kellertreppe heruntergestürzt", "sturz"),
 ])
 def test_acute_danger_is_recognised_by_category(text: str, category: str) -> None:
     found = assess(text)
@@ -76,6 +89,9 @@ def test_acute_danger_is_recognised_by_category(text: str, category: str) -> Non
     "niemand würde mich vermissen",
     "Ich habe schon Tabletten gesammelt",
     "für mich hat das Leben keinen Sinn mehr",
+    "ich habe mir einen strick besorgt",
+    "mein nachbar sagt, er nimmt sich bald das leben",
+    "Seit meine Frau gestorben ist, möchte ich am liebsten auch bald sterben",
 ])
 def test_suicidal_intent_is_acute_with_telefonseelsorge(text: str) -> None:
     found = assess(text)
@@ -92,6 +108,8 @@ def test_suicidal_intent_is_acute_with_telefonseelsorge(text: str) -> None:
     "Pflegegrad?",
     "Was mache ich, wenn meine Frau einmal stürzt?",
     "Ich habe Angst, dass mein Mann im Bad hinfällt",
+    "Wofür steht FAST beim Schlaganfall?",
+    "Nach Mamas Sturz brauchen wir einen Rollator, wer zahlt den?",
 ])
 def test_topic_questions_and_past_events_are_possible(text: str) -> None:
     assert assess(text).tier == "moeglich"
@@ -110,6 +128,8 @@ def test_topic_questions_and_past_events_are_possible(text: str) -> None:
     "Mir brennen die Augen vom Lesen",
     "Meine Mutter ist nicht gestürzt, sie ist nur müde",
     "eine Betreuungsverfügung für den Notfall",
+    "Einen Notarzt brauchen wir nicht mehr, er ist wieder munter",
+    "Ich möchte nicht im Krankenhaus sterben, sondern daheim",
 ])
 def test_harmless_messages_are_no_emergency(text: str) -> None:
     assert assess(text).tier == "keins"
@@ -182,8 +202,37 @@ def test_a_very_sure_classifier_keeps_an_emergency_the_detector_has_no_words_for
 def test_an_unsure_classifier_emergency_costs_a_safety_line_not_the_112() -> None:
     """The classifier guesses emergency without being sure and the detector has no words for
     it: the user gets the best other answer with the safety line in front, no alarm."""
-    message = classified("Er sieht heute so anders aus als sonst", "emergency", confidence=0.6)
+    message = classified("Er sieht heute so anders aus als sonst", "emergency", confidence=0.4)
     assert message.get("intent")["name"] == "ask_wohnen"
+    assert entities(message) == {"emergency_type": "akut", "emergency_tier": "moeglich"}
+
+
+def test_a_classifier_emergency_more_likely_than_anything_else_is_acute() -> None:
+    message = classified("Er sieht heute so anders aus als sonst", "emergency", confidence=0.6)
+    assert message.get("intent")["name"] == "emergency"
+    assert entities(message) == {"emergency_type": "akut", "emergency_tier": "akut"}
+
+
+def test_over_danger_words_in_a_past_event_only_a_very_sure_classifier_raises_the_alarm() -> None:
+    text = "Sie hatte schon mal einen Schlaganfall und jetzt ist sie so anders"
+    assert assess(text).tier == "moeglich"
+    assert classified(text, "emergency", confidence=0.95).get("intent")["name"] == "emergency"
+    assert classified(text, "emergency", confidence=0.8).get("intent")["name"] == "ask_wohnen"
+
+
+def test_a_classifier_emergency_with_a_hint_of_suicide_names_the_telefonseelsorge() -> None:
+    message = classified("ich hab mir die waffe aus dem keller geholt, das wars", "emergency",
+                         confidence=0.7)
+    assert entities(message) == {"emergency_type": "suizid", "emergency_tier": "akut"}
+
+
+def test_not_understood_with_emergency_as_best_guess_gets_the_safety_line() -> None:
+    guesses = [{"name": "nlu_fallback", "confidence": 0.45},
+               {"name": "emergency", "confidence": 0.3}, {"name": "ask_wohnen", "confidence": 0.2}]
+    message = Message(data={"text": "es ist so komisch heute mit ihm", "intent": guesses[0],
+                            "intent_ranking": guesses})
+    EmergencyKeywordClassifier(EmergencyKeywordClassifier.get_default_config()).process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
     assert entities(message) == {"emergency_type": "akut", "emergency_tier": "moeglich"}
 
 
