@@ -8,10 +8,17 @@ A thin Rasa component around the pure detector `safety.emergency.assess`:
   a classifier's `emergency` guess is replaced by the best other intent, and the entity
   `emergency_tier` = "moeglich" marks the message (the safety line of
   bot.components.safety_line is not yet put before the answer). No urgent ticket;
-- tier "keins": a classifier's `emergency` is only kept when it is very sure and the detector
-  saw no negated danger ("kein Notfall, ich wollte nur wissen ..." is answered normally); a
-  less sure one becomes the tier "moeglich" (the safety line, then the best other intent's
-  answer): the classifier's doubt costs a sentence, never the 112.
+- the trained classifier (DIET blended with the linear model) knows wordings the detector has
+  no words for. Its `emergency` is acute when it is the top intent with at least
+  `classifier_confidence` (0.5: more likely an emergency than anything else) where the detector
+  found nothing, and with at least `classifier_confidence_over_possible` (0.9) where the
+  detector saw danger words in a topic or past context; never where the detector saw negated
+  danger only ("kein Notfall, ich wollte nur wissen ..." is answered normally). A less sure
+  one becomes the tier "moeglich" (the safety line, then the best other intent's answer), and
+  so does a message the fallback did not understand whose best guess was `emergency`: the
+  classifier's doubt costs a sentence, its confidence never hides the 112. The kind of help of
+  such an emergency is "suizid" when the message holds a hint of suicidal intent
+  (safety.emergency.suicide_hinted), else "akut".
 
 The slot `emergency_tier` is filled from the entity and reset to "keins" on every other user
 message (bot/domain/emergency.yml), so a tier never sticks to a later turn.
@@ -34,7 +41,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from safety.emergency import ACUTE, POSSIBLE, Assessment, assess
+from safety.emergency import ACUTE, POSSIBLE, Assessment, assess, suicide_hinted
 
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
@@ -51,9 +58,11 @@ class EmergencyKeywordClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # confidence: of a forced emergency; classifier_confidence: how sure the trained
-        # classifier must be for an emergency the detector found no danger words in
-        return {"confidence": 1.0, "classifier_confidence": 0.9}
+        # confidence: of a forced emergency; classifier_confidence(_over_possible): how sure
+        # the trained classifier must be for an emergency the detector found no danger words
+        # in (found them in a topic question or a past event)
+        return {"confidence": 1.0, "classifier_confidence": 0.5,
+                "classifier_confidence_over_possible": 0.9}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._config = config
@@ -83,20 +92,33 @@ class EmergencyKeywordClassifier(GraphComponent):
         found = assess(text)
         intent = message.get(INTENT) or {}
         classifier_says_emergency = intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT
+        kind = found.kind or ("suizid" if suicide_hinted(text) else "akut")
         if found.is_acute or (classifier_says_emergency and self._trust_classifier(
                 found, float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0))):
             _force_emergency(message, float(self._config["confidence"]))
-            _set_entities(message, text, ACUTE, found.kind or "akut")
+            _set_entities(message, text, ACUTE, kind)
             return
         if classifier_says_emergency:
             _demote_emergency(message)
-        if found.tier == POSSIBLE or (classifier_says_emergency and not found.negated):
-            _set_entities(message, text, POSSIBLE, found.kind or "akut")
+        doubted = (classifier_says_emergency or _fallback_guessed_emergency(message)) \
+            and not found.negated
+        if found.tier == POSSIBLE or doubted:
+            _set_entities(message, text, POSSIBLE, kind)
 
     def _trust_classifier(self, found: Assessment, confidence: float) -> bool:
-        """The classifier's emergency stands where the detector saw no (negated) danger."""
-        return (found.tier != POSSIBLE and not found.negated
-                and confidence >= float(self._config["classifier_confidence"]))
+        """The classifier's emergency stands unless the detector saw negated danger only."""
+        key = ("classifier_confidence_over_possible" if found.tier == POSSIBLE
+               else "classifier_confidence")
+        return not found.negated and confidence >= float(self._config[key])
+
+
+def _fallback_guessed_emergency(message: Message) -> bool:
+    """Not understood (nlu_fallback), and the best guess behind it was `emergency`."""
+    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != FALLBACK_INTENT:
+        return False
+    guesses = [r for r in message.get(INTENT_RANKING_KEY) or []
+               if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
+    return bool(guesses) and guesses[0].get(INTENT_NAME_KEY) == EMERGENCY_INTENT
 
 
 def _force_emergency(message: Message, confidence: float) -> None:
