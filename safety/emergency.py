@@ -459,6 +459,25 @@ SUICIDE_HINTS = _compile(
     r"\bkeinen? sinn\b", r"\b(?:handgelenk|pulsader)\w*", r"\b(?:brücke|dach|balkon)\b",
 )
 
+# The vocabulary of describing an emergency at all: the body and its signs, danger, urgency,
+# help. The trained classifier's emergency is only believed in a message that uses some of it;
+# everyday answers such as "weiß ich nicht" or "ich bin so müde" use none of it.
+DANGER_VOCABULARY = _compile(
+    # stems also inside compounds ("Schlaftabletten", "Rattengift", "Bauchschmerzen")
+    r"(?:tablett|pille|gift|blut|schmerz|zucker|insulin|fieber|atem|brust|krampf|ohnmacht"
+    r"|notarzt|krankenwagen|rettung|wunde|schwindel|puls)",
+    r"\b(?:atm\w*|luft|herz\w*|boden|lieg\w*|lag|bewusst\w*|wach\w*|reagier\w*|antwort\w*|heiß"
+    r"|glüh\w*|feuer|rauch\w*|qualm\w*|gas|brenn\w*|stink\w*|tür\w*|fenster|messer|waffe\w*"
+    r"|polizei|schlecht|weh|kalt|blass|grau|blau|zitter\w*|schwitz\w*|schweiß\w*|hals|kehle"
+    r"|schluck\w*|steck\w*|erbrech\w*|erbricht|kotz\w*|würg\w*|sterb\w*|tot|leben|schluss|ende"
+    r"|sinn|spring\w*|brücke|gleis\w*|hilfe|helf\w*|hilf|schnell|sofort|dringend|arzt|doktor"
+    r"|krankenhaus|112|110|sprech\w*|sprache|wörter|ton|gesicht|arm|arme|bein|beine|hand|auge\w*"
+    r"|seh\w*|kopf|umgekippt|gefallen|gestürzt|hoch|aufstehen|bewegen|rühr\w*|verwirrt|wirr\w*"
+    r"|durcheinander|benommen|schummrig|angst|schrei\w*|schlägt|schlag\w*|droh\w*|einbr\w*"
+    r"|fremde\w*|verletz\w*|unfall|taub|gelähmt|schief|hängt|kommt|kommen|jemand|komisch"
+    r"|seltsam|anders|nichts mehr)\b",
+) + SUICIDE_HINTS
+
 # Key words found with one typo; real words one edit away are listed as never-typos.
 TYPO_WORDS = {
     "gesturzt": "sturz", "hingefallen": "sturz", "umgefallen": "sturz", "umgekippt": "sturz",
@@ -628,6 +647,12 @@ def assess(text: str) -> Assessment:
     if hits and not judged:
         return Assessment(NONE, negated=True)
     return _verdict(judged)
+
+
+def mentions_danger(text: str) -> bool:
+    """Does the message use any of the vocabulary of describing an emergency?"""
+    folded = _prepare(text)
+    return any(p.search(folded) for p in DANGER_VOCABULARY)
 
 
 def suicide_hinted(text: str) -> bool:

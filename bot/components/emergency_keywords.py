@@ -13,10 +13,13 @@ A thin Rasa component around the pure detector `safety.emergency.assess`:
   `classifier_confidence` (0.5: more likely an emergency than anything else) where the detector
   found nothing, and with at least `classifier_confidence_over_possible` (0.9) where the
   detector saw danger words in a topic or past context; never where the detector saw negated
-  danger only ("kein Notfall, ich wollte nur wissen ..." is answered normally). A less sure
-  one becomes the tier "moeglich" (the safety line, then the best other intent's answer), and
-  so does a message the fallback did not understand whose best guess was `emergency`: the
-  classifier's doubt costs a sentence, its confidence never hides the 112. The kind of help of
+  danger only ("kein Notfall, ich wollte nur wissen ..." is answered normally), and never in
+  a message without a word of the vocabulary of describing an emergency
+  (safety.emergency.mentions_danger: "weiß ich nicht" in the middle of a form stays an answer).
+  A less sure one becomes the tier "moeglich" (the safety line, then the best other intent's
+  answer), and so does a message the fallback did not understand whose best guess was
+  `emergency`: the classifier's doubt costs a sentence, its confidence never hides the 112.
+  The kind of help of
   such an emergency is "suizid" when the message holds a hint of suicidal intent
   (safety.emergency.suicide_hinted), else "akut".
 
@@ -41,7 +44,14 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from safety.emergency import ACUTE, POSSIBLE, Assessment, assess, suicide_hinted
+from safety.emergency import (
+    ACUTE,
+    POSSIBLE,
+    Assessment,
+    assess,
+    mentions_danger,
+    suicide_hinted,
+)
 
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
@@ -93,7 +103,8 @@ class EmergencyKeywordClassifier(GraphComponent):
         intent = message.get(INTENT) or {}
         classifier_says_emergency = intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT
         kind = found.kind or ("suizid" if suicide_hinted(text) else "akut")
-        if found.is_acute or (classifier_says_emergency and self._trust_classifier(
+        described = found.tier == POSSIBLE or mentions_danger(text)
+        if found.is_acute or (classifier_says_emergency and described and self._trust_classifier(
                 found, float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0))):
             _force_emergency(message, float(self._config["confidence"]))
             _set_entities(message, text, ACUTE, kind)
@@ -101,7 +112,7 @@ class EmergencyKeywordClassifier(GraphComponent):
         if classifier_says_emergency:
             _demote_emergency(message)
         doubted = (classifier_says_emergency or _fallback_guessed_emergency(message)) \
-            and not found.negated
+            and described and not found.negated
         if found.tier == POSSIBLE or doubted:
             _set_entities(message, text, POSSIBLE, kind)
 

@@ -226,6 +226,13 @@ def test_a_classifier_emergency_with_a_hint_of_suicide_names_the_telefonseelsorg
     assert entities(message) == {"emergency_type": "suizid", "emergency_tier": "akut"}
 
 
+@pytest.mark.parametrize("text", ["weiß ich nicht", "ich bin heute so müde", "morgen lieber"])
+def test_an_everyday_answer_is_never_an_emergency_however_sure_the_classifier(text: str) -> None:
+    message = classified(text, "emergency", confidence=0.99)
+    assert message.get("intent")["name"] == "ask_wohnen"
+    assert entities(message) == {}
+
+
 def test_not_understood_with_emergency_as_best_guess_gets_the_safety_line() -> None:
     guesses = [{"name": "nlu_fallback", "confidence": 0.45},
                {"name": "emergency", "confidence": 0.3}, {"name": "ask_wohnen", "confidence": 0.2}]
