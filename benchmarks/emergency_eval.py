@@ -67,7 +67,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "benchmarks" / "data" / "emergency_eval.yml"
-FRESH_SET = ROOT / "benchmarks" / "data" / "emergency_eval_fresh.yml"
 DETECTOR = ROOT / "safety" / "emergency.py"
 OLD_COMMIT = "3185bd1"
 OLD_PATH = "bot/components/emergency_keywords.py"

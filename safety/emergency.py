@@ -560,6 +560,7 @@ IDIOM = _compile(
     r"\berstick\w* (?:in|im) (?:\w+ )?(?:arbeit|papierkram|papier|post|briefen|formularen|akten"
     r"|terminen|müll|schulden|rechnungen)\b",
 )
+NOT_ACUTE_AT_ALL = TOPIC + IDIOM
 # Something happening now: a past or hypothetical clause stays acute.
 NOW = _compile(
     r"\b(?:gerade|eben|soeben|jetzt|vorhin|momentan|grade)\b",
@@ -723,7 +724,7 @@ def _found_in(clause: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
 
 
 def _tier(category: str, clause: str, capped: bool, resolved: bool) -> Tier:
-    if capped or _found_in(clause, TOPIC + IDIOM):
+    if capped or _found_in(clause, NOT_ACUTE_AT_ALL):
         return POSSIBLE
     if category == SUICIDE_CATEGORY:
         return POSSIBLE if _found_in(clause, PAST) else ACUTE

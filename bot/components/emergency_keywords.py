@@ -102,25 +102,29 @@ class EmergencyKeywordClassifier(GraphComponent):
         found = assess(text)
         intent = message.get(INTENT) or {}
         classifier_says_emergency = intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT
-        kind = found.kind or ("suizid" if suicide_hinted(text) else "akut")
-        described = found.tier == POSSIBLE or mentions_danger(text)
-        if found.is_acute or (classifier_says_emergency and described and self._trust_classifier(
+        guessed = classifier_says_emergency or _fallback_guessed_emergency(message)
+        believed = guessed and not found.negated and (found.tier == POSSIBLE
+                                                      or mentions_danger(text))
+        if found.is_acute or (classifier_says_emergency and believed and self._trust_classifier(
                 found, float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0))):
             _force_emergency(message, float(self._config["confidence"]))
-            _set_entities(message, text, ACUTE, kind)
+            _set_entities(message, text, ACUTE, _kind(found, text))
             return
         if classifier_says_emergency:
             _demote_emergency(message)
-        doubted = (classifier_says_emergency or _fallback_guessed_emergency(message)) \
-            and described and not found.negated
-        if found.tier == POSSIBLE or doubted:
-            _set_entities(message, text, POSSIBLE, kind)
+        if found.tier == POSSIBLE or believed:
+            _set_entities(message, text, POSSIBLE, _kind(found, text))
 
     def _trust_classifier(self, found: Assessment, confidence: float) -> bool:
-        """The classifier's emergency stands unless the detector saw negated danger only."""
+        """Sure enough for an emergency the detector found no (or only non-acute) words for."""
         key = ("classifier_confidence_over_possible" if found.tier == POSSIBLE
                else "classifier_confidence")
-        return not found.negated and confidence >= float(self._config[key])
+        return confidence >= float(self._config[key])
+
+
+def _kind(found: Assessment, text: str) -> str:
+    """The detector's kind of help; for an emergency only the classifier saw, a hint decides."""
+    return found.kind or ("suizid" if suicide_hinted(text) else "akut")
 
 
 def _fallback_guessed_emergency(message: Message) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from difflib import SequenceMatcher
+from functools import partial
 from itertools import combinations
 from pathlib import Path
 
@@ -62,24 +64,14 @@ def evaluation_set(name: str) -> list[str]:
             + [item["text"] for item in data["hard_negatives"]])
 
 
-def evaluation() -> list[str]:
-    return evaluation_set("emergency_eval.yml")
-
-
-def fresh_evaluation() -> list[str]:
-    return evaluation_set("emergency_eval_fresh.yml")
-
-
-def blind_evaluation() -> list[str]:
-    return evaluation_set("emergency_eval_blind.yml")
-
-
-def second_blind_evaluation() -> list[str]:
-    return evaluation_set("emergency_eval_blind2.yml")
-
-
-def third_blind_evaluation() -> list[str]:
-    return evaluation_set("emergency_eval_blind3.yml")
+# the emergency evaluation sets (benchmarks/emergency_eval.py --set), each written apart
+EVALUATION_SETS = {
+    "evaluation set": "emergency_eval.yml",
+    "fresh evaluation set": "emergency_eval_fresh.yml",
+    "blind evaluation set": "emergency_eval_blind.yml",
+    "second blind evaluation set": "emergency_eval_blind2.yml",
+    "third blind evaluation set": "emergency_eval_blind3.yml",
+}
 
 
 def near_duplicate(a: str, b: str) -> bool:
@@ -104,11 +96,9 @@ def leaks(left: list[str], right: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-SETS = {"training data": training, "held-out set": holdout, "keyword tests": keyword_tests,
-        "evaluation set": evaluation, "fresh evaluation set": fresh_evaluation,
-        "blind evaluation set": blind_evaluation,
-        "second blind evaluation set": second_blind_evaluation,
-        "third blind evaluation set": third_blind_evaluation}
+SETS: dict[str, Callable[[], list[str]]] = {
+    "training data": training, "held-out set": holdout, "keyword tests": keyword_tests,
+    **{label: partial(evaluation_set, name) for label, name in EVALUATION_SETS.items()}}
 # the held-out set against the training data is test_nlu_data.py's concern (all intents);
 # here every pair involving the emergency measurement
 PAIRS = [pair for pair in combinations(SETS, 2) if pair != ("training data", "held-out set")]
