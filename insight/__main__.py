@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from insight.service import Insight
 
-    insight = Insight(InsightConfig.from_settings())
+    config = InsightConfig.from_settings()
+    insight = Insight(config)
     if args.command == "ingest":
         stats = insight.ingest()
         print(f"{stats.events} Ereignisse verarbeitet: {stats.conversations} neue Gespräche, "
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         from insight.export import write
 
         try:
-            flt = ReportFilter(args.date_from, args.date_to, args.municipality, args.period)
+            flt = ReportFilter(args.date_from, args.date_to, args.municipality, args.period,
+                               config.timezone)
         except ValueError as exc:
             parser.error(str(exc))
         report, tables = insight.report(flt)

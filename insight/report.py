@@ -34,6 +34,7 @@ class ReportFilter:
     date_to: date
     municipality: str | None = None  # None: all municipalities
     period: str = "day"
+    timezone: str = "Europe/Berlin"  # the days above are calendar days of this zone
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
@@ -204,12 +205,20 @@ def _ratings(conn: Connection, flt: ReportFilter, report: Report) -> None:
         setattr(report, attr, sorted(rows, key=lambda row: (-(row[1] + row[2]), row[0])))
 
 
-def _utc_range(flt: ReportFilter, tz: str = "Europe/Berlin") -> tuple[datetime, datetime]:
+def local_today(tz: str, now: datetime | None = None) -> date:
+    """Today's calendar date in `tz` (the report's days), not in the server's zone: between
+    midnight in Berlin and midnight UTC the two differ by a day."""
+    from zoneinfo import ZoneInfo
+
+    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(tz)).date()
+
+
+def _utc_range(flt: ReportFilter) -> tuple[datetime, datetime]:
     from datetime import time as dtime
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    zone = ZoneInfo(tz)
+    zone = ZoneInfo(flt.timezone)
     lo = datetime.combine(flt.date_from, dtime(0), zone).astimezone(timezone.utc)
     hi = datetime.combine(flt.date_to + timedelta(days=1), dtime(0), zone).astimezone(timezone.utc)
     return lo.replace(tzinfo=None), hi.replace(tzinfo=None)

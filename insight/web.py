@@ -37,7 +37,7 @@ from insight.presentation import (
     peak_hours,
     response_label,
 )
-from insight.report import ReportFilter
+from insight.report import ReportFilter, local_today
 from insight.service import Insight
 from insight.topics import WEEKDAY_NAMES, intent_label, topic_label
 from quartierslotse.settings import Settings, get_settings
@@ -75,8 +75,8 @@ def scope(user: InsightUser) -> str | None:
     return None if user.role == "admin" else user.municipality
 
 
-def _parse_filter(request: Request, user: InsightUser) -> ReportFilter:
-    today = date.today()
+def _parse_filter(request: Request, user: InsightUser, timezone: str) -> ReportFilter:
+    today = local_today(timezone)
     args = request.args
 
     def as_date(name: str, default: date) -> date:
@@ -94,7 +94,7 @@ def _parse_filter(request: Request, user: InsightUser) -> ReportFilter:
     municipality = scope(user)
     if municipality is None:
         municipality = args.get("municipality") or None
-    return ReportFilter(date_from, date_to, municipality, period)
+    return ReportFilter(date_from, date_to, municipality, period, timezone)
 
 
 def create_blueprint(settings: Settings | None, authenticate: Authenticate,
@@ -103,6 +103,7 @@ def create_blueprint(settings: Settings | None, authenticate: Authenticate,
     settings = settings or get_settings()
     config = config or InsightConfig.from_settings(settings)
     insight = Insight(config)
+    zone = config.timezone
     templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                             autoescape=select_autoescape(["html"], default=True))
     templates.filters["num"] = display
@@ -138,7 +139,7 @@ def create_blueprint(settings: Settings | None, authenticate: Authenticate,
         user = await guard(request)
         if isinstance(user, HTTPResponse):
             return user
-        flt = _parse_filter(request, user)
+        flt = _parse_filter(request, user, zone)
         report, tables = await asyncio.to_thread(insight.report, flt)
         d = insight.disclosure
         by_key = {t.key: t for t in tables}
@@ -189,7 +190,7 @@ def create_blueprint(settings: Settings | None, authenticate: Authenticate,
         user = await guard(request)
         if isinstance(user, HTTPResponse):
             return user
-        flt = _parse_filter(request, user)
+        flt = _parse_filter(request, user, zone)
         report, tables = await asyncio.to_thread(insight.report, flt)
         name = f"quartierslotse-auswertung-{flt.date_from}-{flt.date_to}.{fmt}"
         headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}

@@ -81,3 +81,22 @@ def test_unhelpful_texts_reach_the_review_queue_redacted(tmp_path) -> None:
     assert items[1]["response"] == "utter_ask_pflegegrad/frist" and items[1]["topic"] == "pflege"
     assert [i["text"] for i in review.feedback(engine, "Dortmund")] == [
         "Meine Mail ist [E-Mail], die Frist fehlt"]
+
+
+def test_the_report_days_are_local_days_also_in_the_hour_after_local_midnight(tmp_path) -> None:
+    """23:30 UTC on 6 December is already 7 December in Berlin: the default report ("up to
+    today") must count a rating given then, on a server whose clock runs in UTC."""
+    from insight.report import local_today
+
+    late = datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc)
+    assert local_today("Europe/Berlin", late) == date(2026, 12, 7)
+    assert local_today("UTC", late) == date(2026, 12, 6)
+    engine, outbox = _setup(tmp_path)
+    _rate(outbox, 1, "utter_ask_pflegegrad/pflegegeld", "hilfreich")
+    with engine.begin() as conn:  # the rating was given at that moment
+        conn.execute(sa.text("UPDATE answer_ratings SET created_at = :at"),
+                     {"at": late.replace(tzinfo=None)})
+    day = local_today("Europe/Berlin", late)
+    assert build_report(engine, ReportFilter(day, day)).ratings_by_response == [
+        ("utter_ask_pflegegrad/pflegegeld", 1, 0)]
+    assert build_report(engine, ReportFilter(day, day, timezone="UTC")).ratings_by_response == []
