@@ -181,7 +181,7 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bbrust " + W + r"{0,3}(?:tut|schmerzt|drückt|sticht|brennt|eng|zieht|zugeschnürt)\b",
         r"\b(?:tut|tun) " + W + r"{0,3}brust " + W + r"{0,2}weh\b",
         r"\b(?:schmerz\w*|druck|stechen) " + W + r"{0,4}brust(?:bein|korb)\b",
-        r"\bherz ?(?:infarkt|stillstand|attacke|anfall)", r"\bherzrasen\b",
+        r"\bherz ?(?:infarkt|stillstand|attacke|anfall)", r"\binfarkt\b", r"\bherzrasen\b",
         r"\bherz " + W + r"?(?:rast|rasen|stolpert|setzt aus|tut weh|schmerzt|sticht)\b",
         r"\b(?:zieht|strahlt) " + W + r"{0,3}(?:in den|in die) " + W + r"?(?:arm|kiefer|schulter)",
         r"\beng\w* (?:ums|um das|um die|in der|auf der) (?:herz|brust)\b",
@@ -516,8 +516,9 @@ NEGATION_WINDOW = 3
 # A negation after the hit that takes the need back: "einen Krankenwagen brauchen wir nicht".
 NEGATED_AFTER = re.compile(r"^ (?:\w+ ){0,2}(?:brauch\w*|benötig\w*|nötig|notwendig) (?:\w+ )?"
                            r"(?:nicht|keinen|keine|kein)\b")
-# ... and right after a short hit: "es brennt nicht", "brennt nix"
-NEGATED_RIGHT_AFTER = re.compile(r"^ (?:nicht|nichts|keineswegs)\b")
+# ... and right after a short hit: "es brennt nicht", "brennt nix", "brennt es nirgends"
+NEGATED_RIGHT_AFTER = re.compile(r"^ (?:es |da |hier )?(?:nicht|nichts|keineswegs|nirgends"
+                                 r"|nirgendwo)\b")
 
 # A question about the topic or a harmless setting: never acute.
 TOPIC = _compile(
@@ -530,7 +531,12 @@ TOPIC = _compile(
     r"\b(?:schützen|schütze|schützt|sichere|sichert)\b",
     r"\b(?:patientenverfügung|testament|hospiz\w*|palliativ\w*|sterbebegleitung)\b",
     r"\b(?:zu hause|zuhause|daheim|in würde) sterben\b", r"\b\w*(?:gruppe|treff|beratung)\b",
-    r"\b(?:wie|wor(?:an|auf)) merk\w* (?:ich|man)\b", r"\bwann ist\b", r"\bsoll(?:te)? (?:ich"
+    r"\b(?:wie|wor(?:an|auf)) (?:be)?merk\w* (?:ich|man)\b",
+    r"\bwie (?:sehe|sieht|stelle|stellt) (?:ich|man)\b", r"\bwann ist\b",
+    # how an illness shows itself, told in general: "wie äußert sich ein Herzinfarkt"
+    r"\bwie (?:fühlt|äußert|zeigt|kündigt) sich\b",
+    r"\b(?:bemerkbar|ankündig\w*|unterscheid\w*)\b", r"\bkündig\w* (?:sich|" + W + r"{0,3}an)\b",
+    r"\bkann man " + W + r"{0,3}(?:haben|bekommen|kriegen)\b", r"\bsoll(?:te)? (?:ich"
         r"|man) " + W + r"{0,4}(?:immer|jedes mal)\b",
     r"\b(?:sichern|absichern|sicherer machen|verhindern|vermeiden|verhüten|vorsichtsmaßnahmen)\b",
     r"\b(?:kurs|kurse|lehrgang|schulung|lernen|üben|auffrischen)\b",
@@ -591,8 +597,10 @@ PAST_TIME = _compile(
     r"\b(?:19|20)\d\d\b",
 )
 # "hatte" marks the past - except for poisoning, which is told in the past tense ("ich hatte
-# Pilze in der Pfanne").
-PAST = PAST_TIME + _compile(r"\b(?:hatte|hatten|hattest|gehabt)\b")
+# Pilze in der Pfanne"), and except after "als"/"ob": folded, "als hätte ich" (as if I had, a
+# feeling now) reads "als hatte ich".
+PAST = PAST_TIME + _compile(r"(?<!\bals )(?<!\bob )\b(?:hatte|hatten|hattest)\b",
+                            r"\bgehabt\b")
 INGESTION = "vergiftung"
 # Habits, hypotheticals, worries, settings without danger: lower physical danger only.
 NOT_NOW_SETTINGS = _compile(

@@ -72,6 +72,8 @@ from safety.text import fold, normalise, within_one_edit
     ("der atmet so komisch und pfeift bei jedem atemzug", "atmung"),
     ("Es ist mir so eng um die Brust, ich habe Angst", "brust"),
     ("Papa ist die Kellertreppe heruntergestürzt", "sturz"),
+    # "als hätte" folds to "als hatte": a feeling now, not the past
+    ("Es fühlt sich an, als hätte ich einen Infarkt", "brust"),
 ])
 def test_acute_danger_is_recognised_by_category(text: str, category: str) -> None:
     found = assess(text)
@@ -110,6 +112,11 @@ def test_suicidal_intent_is_acute_with_telefonseelsorge(text: str) -> None:
     "Ich habe Angst, dass mein Mann im Bad hinfällt",
     "Wofür steht FAST beim Schlaganfall?",
     "Nach Mamas Sturz brauchen wir einen Rollator, wer zahlt den?",
+    # how an illness shows itself, asked in general
+    "Wie kündigt sich ein Schlaganfall an?",
+    "Wie zeigt sich eine Unterzuckerung bei alten Menschen?",
+    "Wie unterscheidet man Angina Pectoris von einem Infarkt?",
+    "Wie stellt man fest, ob jemand bewusstlos ist?",
 ])
 def test_topic_questions_and_past_events_are_possible(text: str) -> None:
     assert assess(text).tier == "moeglich"
@@ -130,6 +137,7 @@ def test_topic_questions_and_past_events_are_possible(text: str) -> None:
     "eine Betreuungsverfügung für den Notfall",
     "Einen Notarzt brauchen wir nicht mehr, er ist wieder munter",
     "Ich möchte nicht im Krankenhaus sterben, sondern daheim",
+    "Keine Sorge, bei uns brennt es nirgendwo",
 ])
 def test_harmless_messages_are_no_emergency(text: str) -> None:
     assert assess(text).tier == "keins"
