@@ -71,6 +71,8 @@ EVALUATION_SETS = {
     "blind evaluation set": "emergency_eval_blind.yml",
     "second blind evaluation set": "emergency_eval_blind2.yml",
     "third blind evaluation set": "emergency_eval_blind3.yml",
+    "fourth blind evaluation set": "emergency_eval_blind4.yml",
+    "fifth blind evaluation set": "emergency_eval_blind5.yml",
 }
 
 
