@@ -39,6 +39,15 @@ def test_the_stroke_signs_question_gets_the_safety_line_and_the_fast_answer(
     assert "Hausnotruf" in follow_up[0]
 
 
+def test_the_heart_attack_signs_question_gets_the_safety_line_and_the_warning_signs(
+        chat: RestChat) -> None:
+    turn(chat, "Guten Tag")
+    texts = turn(chat, "Wie bemerke ich, dass mein Mann einen Herzinfarkt bekommt?")
+    assert texts[0] == SAFETY_LINE
+    assert "Brust" in texts[1] and "Atemnot" in texts[1] and "112" in texts[1]
+    assert not any(ALARM in text for text in texts)
+
+
 def test_after_a_false_alarm_kein_notfall_gets_the_normal_answer(chat: RestChat) -> None:
     turn(chat, "Guten Tag")
     alarm = turn(chat, "Notfall")
